@@ -1,0 +1,147 @@
+//! Configuration: built-in defaults, an optional `sangdam.toml`, environment variables, flags.
+//!
+//! Each later source overrides the earlier ones. Flags and environment variables are declared
+//! together in `cli` (clap reads both); this module supplies the file and the defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+use crate::store::Location;
+
+/// Default listen address.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// Default data directory (the SQLite file lives here).
+pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Default limit on request bodies.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings as read from `sangdam.toml`; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Listen address, `HOST:PORT`.
+    pub addr: Option<String>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (`postgres://…` or `sqlite:PATH`).
+    pub database_url: Option<String>,
+    /// Externally visible base URL.
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: Option<usize>,
+    /// `text` or `json` log lines.
+    pub log_format: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file is an empty configuration only when `required` is false.
+    pub fn load(path: &Path, required: bool) -> anyhow::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        }
+    }
+}
+
+/// Values given by flags or environment variables (clap merges those two).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--addr` / `SANGDAM_ADDR`.
+    pub addr: Option<String>,
+    /// `--data-dir` / `SANGDAM_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url` / `DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `--public-url` / `SANGDAM_PUBLIC_URL`.
+    pub public_url: Option<String>,
+}
+
+/// The resolved configuration of a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen.
+    pub addr: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Where the data lives.
+    pub database: Location,
+    /// Externally visible base URL, without a trailing slash; used for webhook signatures and
+    /// the widget snippet.
+    pub public_url: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Emit JSON log lines.
+    pub json_logs: bool,
+    /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
+    pub admin_token: Option<Secret>,
+}
+
+impl Config {
+    /// Merges defaults, file and overrides; says which value is wrong when one is.
+    pub fn resolve(file: FileConfig, over: Overrides, admin_token: Option<Secret>) -> anyhow::Result<Self> {
+        let addr_text = over.addr.or(file.addr).unwrap_or_else(|| DEFAULT_ADDR.into());
+        let addr: SocketAddr = addr_text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("addr: {addr_text:?} is not HOST:PORT (for example 127.0.0.1:8080)"))?;
+        let data_dir = over.data_dir.or(file.data_dir).unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let database = match over.database_url.or(file.database_url).filter(|u| !u.is_empty()) {
+            Some(url) => Location::parse(&url).map_err(|e| anyhow::anyhow!("database_url: {e}"))?,
+            None => Location::Sqlite(data_dir.join("sangdam.db")),
+        };
+        let public_url = over.public_url.or(file.public_url).unwrap_or_else(|| format!("http://{addr}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            anyhow::bail!("public_url: {public_url:?} must start with http:// or https://");
+        }
+        let json_logs = match file.log_format.as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => anyhow::bail!("log_format: {other:?} is neither \"text\" nor \"json\""),
+        };
+        Ok(Config {
+            addr,
+            data_dir,
+            database,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            json_logs,
+            admin_token: admin_token.filter(|t| !t.expose().is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_with_no_file() {
+        let c = Config::resolve(FileConfig::default(), Overrides::default(), None).unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(c.database, Location::Sqlite(PathBuf::from("./data/sangdam.db")));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let file: FileConfig = toml::from_str("addr = \"0.0.0.0:9000\"\ndata_dir = \"/var/lib/x\"").unwrap();
+        let over = Overrides { addr: Some("127.0.0.1:7000".into()), ..Default::default() };
+        let c = Config::resolve(file, over, None).unwrap();
+        assert_eq!(c.addr.port(), 7000);
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/x"));
+        assert_eq!(c.public_url, "http://127.0.0.1:7000");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let over = Overrides { addr: Some("nonsense".into()), ..Default::default() };
+        let err = Config::resolve(FileConfig::default(), over, None).unwrap_err();
+        assert!(err.to_string().starts_with("addr:"));
+        assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+        let over = Overrides { public_url: Some("ftp://x".into()), ..Default::default() };
+        assert!(Config::resolve(FileConfig::default(), over, None).is_err());
+    }
+}

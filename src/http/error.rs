@@ -1,0 +1,152 @@
+//! The one error type of the HTTP API: `{"error": "<code>", "message": "<text>"}`.
+//!
+//! Domain errors map to a status and a stable code here, in one place. A 5xx is logged with its
+//! cause and answered with a generic message, never with internals.
+
+use aide::OperationOutput;
+use aide::generate::GenContext;
+use aide::openapi::{Operation, Response as DocResponse};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::accounts::service::AccountError;
+use crate::rooms::inbound::InboundError;
+use crate::store::StoreError;
+use crate::webchat::WebchatError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    /// For 5xx: what went wrong, logged but never sent.
+    cause: Option<String>,
+}
+
+/// The JSON body of every error answer.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `invalid_body`, `not_found`, `seat_limit`.
+    pub error: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a status, a code and a message for the caller.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), cause: None }
+    }
+
+    /// 404 for an id that does not exist in the caller's workspace.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// 401 for a missing or unknown credential.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 500 whose cause is logged, not sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut e =
+            Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed; the error is in its log");
+        e.cause = Some(cause.to_string());
+        e
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(status = %self.status, code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
+        }
+        let body = ErrorBody { error: self.code.to_owned(), message: self.message };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl OperationOutput for ApiError {
+    type Inner = ErrorBody;
+
+    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<DocResponse> {
+        Json::<ErrorBody>::operation_response(ctx, operation).map(|mut r| {
+            r.description = "An error: `{\"error\": code, \"message\": text}`.".into();
+            r
+        })
+    }
+
+    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, DocResponse)> {
+        Self::operation_response(ctx, operation).map(|r| vec![(None, r)]).unwrap_or_default()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::not_found("no such record in this workspace"),
+            StoreError::Database(sqlx::Error::PoolTimedOut) => {
+                let mut err = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is busy; retry shortly",
+                );
+                err.cause = Some("pool timed out".into());
+                err
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        let message = e.to_string();
+        match e {
+            AccountError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            AccountError::NotFound => ApiError::not_found(message),
+            AccountError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_account", message),
+            AccountError::LoginTaken(_) => ApiError::new(StatusCode::CONFLICT, "login_taken", message),
+            AccountError::SeatLimit(_) => ApiError::new(StatusCode::CONFLICT, "seat_limit", message),
+            AccountError::HoldsOpenRooms(_) => ApiError::new(StatusCode::CONFLICT, "open_rooms", message),
+            AccountError::RoleConversion { .. } => ApiError::new(StatusCode::CONFLICT, "role_conversion", message),
+            AccountError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
+            AccountError::NotCertified => ApiError::new(StatusCode::FORBIDDEN, "not_certified", message),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<WebchatError> for ApiError {
+    fn from(e: WebchatError) -> Self {
+        let message = e.to_string();
+        match e {
+            WebchatError::BadWidgetKey => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_widget_key", message),
+            WebchatError::BadToken => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
+            WebchatError::NotFound => ApiError::not_found(message),
+            WebchatError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message),
+            WebchatError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<InboundError> for ApiError {
+    fn from(e: InboundError) -> Self {
+        let message = e.to_string();
+        match e {
+            InboundError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_message", message),
+            InboundError::NotFound => ApiError::not_found(message),
+            InboundError::Store(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Extractors that turn every kind of bad input into an [`ApiError`], and the callers' identities.
+
+use aide::OperationInput;
+use aide::generate::GenContext;
+use aide::openapi::{Operation, SecurityRequirement};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::accounts::Principal;
+use crate::secret::{self, Secret};
+
+/// A JSON body; malformed, mistyped, oversized or unknown-field bodies become JSON errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let detail = rejection.body_text();
+    match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is larger than the server accepts",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", detail),
+    }
+}
+
+impl<T: schemars::JsonSchema> OperationInput for ApiJson<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        axum::Json::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// Path parameters; an id that cannot exist is a 404 like one that does not.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| ApiPath(value))
+            .map_err(|_| ApiError::not_found("no such record in this workspace"))
+    }
+}
+
+impl<T: schemars::JsonSchema> OperationInput for ApiPath<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Path::<T>::operation_input(ctx, operation);
+    }
+}
+
+/// The caller of the operator API, from `Authorization: Bearer <token>`.
+pub struct Operator {
+    /// Who is calling.
+    pub principal: Principal,
+    /// The token used, for logout.
+    pub token: Secret,
+}
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)
+            .ok_or_else(|| ApiError::unauthorized("send an API token as Authorization: Bearer <token>"))?;
+        let principal = state.store.principal(&secret::token_hash(&token)).await?.ok_or_else(|| {
+            ApiError::unauthorized("the API token is unknown, revoked, or its account can no longer log in")
+        })?;
+        Ok(Operator { principal, token: Secret::new(token) })
+    }
+}
+
+impl OperationInput for Operator {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        require_scheme(operation, "bearer");
+    }
+}
+
+/// The webchat widget's key, from the `X-Widget-Key` header.
+pub struct WidgetKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for WidgetKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key = parts.headers.get("x-widget-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(WidgetKey(key))
+    }
+}
+
+impl OperationInput for WidgetKey {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        require_scheme(operation, "widget_key");
+    }
+}
+
+/// A customer's conversation token: `Authorization: Bearer`, or `?token=` for `EventSource`,
+/// which cannot set headers.
+pub struct CustomerToken(pub Option<String>);
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CustomerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let from_query = || Query::<TokenQuery>::try_from_uri(&parts.uri).ok().and_then(|Query(q)| q.token);
+        Ok(CustomerToken(bearer(parts).or_else(from_query)))
+    }
+}
+
+impl OperationInput for CustomerToken {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        require_scheme(operation, "conversation");
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+}
+
+fn require_scheme(operation: &mut Operation, scheme: &str) {
+    let mut requirement = SecurityRequirement::default();
+    requirement.insert(scheme.to_owned(), Vec::new());
+    if !operation.security.contains(&requirement) {
+        operation.security.push(requirement);
+    }
+}

@@ -1,0 +1,173 @@
+//! The HTTP API (axum): state, router, OpenAPI document, middleware.
+//!
+//! Handlers are thin: parse (extractors), authorize (`Principal::require`), call the domain, map
+//! the result. The OpenAPI document is generated from the same routes and schemars types.
+
+mod accounts;
+mod channels;
+pub mod error;
+mod extract;
+mod middleware;
+pub mod server;
+mod system;
+mod webchat;
+
+use std::sync::Arc;
+
+use aide::OperationOutput;
+use aide::axum::ApiRouter;
+use aide::generate::GenContext;
+use aide::openapi::{Info, OpenApi, Operation, ReferenceOr, Response as DocResponse, SecurityScheme, Tag};
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::events::Hub;
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Wake-ups for live streams.
+    pub hub: Arc<Hub>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Externally visible base URL.
+    pub public_url: Arc<str>,
+    /// Cancelled when the server shuts down; long-lived streams end on it.
+    pub shutdown: CancellationToken,
+}
+
+/// Handler results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A path with one `{id}`.
+#[derive(Deserialize, JsonSchema)]
+pub struct IdPath<T> {
+    /// The record's id.
+    pub id: T,
+}
+
+/// 201 Created with a JSON body.
+pub struct Created<T>(pub T);
+
+/// 202 Accepted with a JSON body.
+pub struct Accepted<T>(pub T);
+
+macro_rules! status_json {
+    ($wrapper:ident, $status:expr, $code:literal) => {
+        impl<T: Serialize> IntoResponse for $wrapper<T> {
+            fn into_response(self) -> Response {
+                ($status, Json(self.0)).into_response()
+            }
+        }
+
+        impl<T: JsonSchema> OperationOutput for $wrapper<T> {
+            type Inner = T;
+
+            fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<DocResponse> {
+                Json::<T>::operation_response(ctx, operation)
+            }
+
+            fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, DocResponse)> {
+                Self::operation_response(ctx, operation).map(|r| vec![(Some($code), r)]).unwrap_or_default()
+            }
+        }
+    };
+}
+status_json!(Created, StatusCode::CREATED, 201);
+status_json!(Accepted, StatusCode::ACCEPTED, 202);
+
+/// The whole application: routes, documentation and middleware.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    aide::generate::on_error(|e| tracing::warn!(error = %e, "OpenAPI generation"));
+    aide::generate::extract_schemas(true);
+    let mut api = OpenApi {
+        info: Info {
+            title: "sangdam".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: Some(
+                "AI customer-agent orchestration engine. Errors are `{\"error\": code, \"message\": text}`.".into(),
+            ),
+            ..Info::default()
+        },
+        ..OpenApi::default()
+    };
+    let app = ApiRouter::new()
+        .merge(system::routes())
+        .merge(accounts::routes())
+        .merge(channels::routes())
+        .merge(webchat::routes())
+        .api_route(
+            "/openapi.json",
+            aide::axum::routing::get_with(system::openapi, |op| op.tag("system").summary("This document (OpenAPI 3)")),
+        )
+        .finish_api(&mut api);
+    document_security(&mut api);
+    let doc = Arc::new(serde_json::to_string(&api).unwrap_or_else(|_| "{}".into()));
+    middleware::wrap(app.fallback(not_found).method_not_allowed_fallback(method_not_allowed))
+        .layer(axum::Extension(doc))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+fn document_security(api: &mut OpenApi) {
+    let schemes = [
+        (
+            "bearer",
+            SecurityScheme::Http {
+                scheme: "bearer".into(),
+                bearer_format: None,
+                description: Some("An operator API token from POST /v1/auth/login or the first start.".into()),
+                extensions: Default::default(),
+            },
+        ),
+        (
+            "widget_key",
+            SecurityScheme::ApiKey {
+                location: aide::openapi::ApiKeyLocation::Header,
+                name: "X-Widget-Key".into(),
+                description: Some("The webchat channel's public widget key.".into()),
+                extensions: Default::default(),
+            },
+        ),
+        (
+            "conversation",
+            SecurityScheme::Http {
+                scheme: "bearer".into(),
+                bearer_format: None,
+                description: Some("A customer's conversation token (also accepted as ?token=).".into()),
+                extensions: Default::default(),
+            },
+        ),
+    ];
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, scheme) in schemes {
+        components.security_schemes.insert(name.into(), ReferenceOr::Item(scheme));
+    }
+    for (name, description) in [
+        ("accounts", "Login, accounts, roles and certification"),
+        ("channels", "Channel settings"),
+        ("webchat", "The webchat channel, customer side"),
+        ("system", "Health, metrics, this document"),
+    ] {
+        api.tags.push(Tag { name: name.into(), description: Some(description.into()), ..Tag::default() });
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
+}

@@ -1,0 +1,249 @@
+//! Routes: the webchat channel, customer side (widget key and conversation tokens, CORS-enabled).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use aide::axum::ApiRouter;
+use aide::axum::routing::{get_with, post_with};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tower_http::cors::{Any, CorsLayer};
+
+use super::error::ApiError;
+use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
+use super::{Accepted, ApiResult, AppState, Created};
+use crate::ids::{MessageId, RoomId, WorkspaceId};
+use crate::rooms::{CustomerIdentity, Message, inbound};
+use crate::webchat::{self, WidgetSettings};
+
+/// How many messages one store read of the live stream takes.
+const STREAM_BATCH: i64 = 200;
+/// How often a live stream re-reads the store without a wake-up (a safety net only).
+const STREAM_POLL: Duration = Duration::from_secs(30);
+
+#[derive(Deserialize, JsonSchema)]
+struct ConversationPath {
+    /// The conversation id.
+    id: RoomId,
+}
+
+/// Body of `POST /v1/webchat/conversations`.
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+struct OpenConversation {
+    /// Who the customer is, as far as the page knows.
+    #[serde(default)]
+    customer: CustomerIdentity,
+}
+
+/// A new conversation and the customer's token for it.
+#[derive(Serialize, JsonSchema)]
+struct Opened {
+    /// The conversation id.
+    conversation_id: RoomId,
+    /// The customer's bearer token for this conversation; shown only now.
+    token: String,
+}
+
+/// Body of `POST /v1/webchat/conversations/{id}/messages`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PostMessage {
+    /// The message (1–4000 characters).
+    text: String,
+    /// The sender's unique id for this message; sending it again returns the same message.
+    client_message_id: String,
+}
+
+/// An accepted message.
+#[derive(Serialize, JsonSchema)]
+struct PostedMessage {
+    /// The stored message's id.
+    message_id: MessageId,
+}
+
+/// A conversation's messages, oldest first.
+#[derive(Serialize, JsonSchema)]
+struct MessageList {
+    messages: Vec<Message>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct EventsQuery {
+    /// The conversation token, for clients that cannot set headers (`EventSource`).
+    #[allow(dead_code)]
+    token: Option<String>,
+    /// Resume after this event id (the `Last-Event-ID` header wins when both are sent).
+    last_event_id: Option<i64>,
+}
+
+async fn settings(
+    State(s): State<AppState>,
+    WidgetKey(key): WidgetKey,
+    headers: HeaderMap,
+) -> ApiResult<Json<WidgetSettings>> {
+    let page = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+    Ok(Json(webchat::widget_settings(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page).await?))
+}
+
+async fn open(
+    State(s): State<AppState>,
+    WidgetKey(key): WidgetKey,
+    ApiJson(body): ApiJson<OpenConversation>,
+) -> ApiResult<Created<Opened>> {
+    let (room, token) =
+        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), body.customer).await?;
+    Ok(Created(Opened { conversation_id: room.id, token: token.expose().to_owned() }))
+}
+
+async fn post_message(
+    State(s): State<AppState>,
+    CustomerToken(token): CustomerToken,
+    ApiPath(p): ApiPath<ConversationPath>,
+    ApiJson(body): ApiJson<PostMessage>,
+) -> ApiResult<Accepted<PostedMessage>> {
+    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
+    let appended =
+        inbound::receive(s.store.as_ref(), &s.hub, s.clock.as_ref(), ws, p.id, &body.text, &body.client_message_id)
+            .await?;
+    Ok(Accepted(PostedMessage { message_id: appended.message.id }))
+}
+
+async fn history(
+    State(s): State<AppState>,
+    CustomerToken(token): CustomerToken,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<Json<MessageList>> {
+    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
+    Ok(Json(MessageList { messages: webchat::history(s.store.as_ref(), ws, p.id).await? }))
+}
+
+async fn events(
+    State(s): State<AppState>,
+    CustomerToken(token): CustomerToken,
+    ApiPath(p): ApiPath<ConversationPath>,
+    Query(query): Query<EventsQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
+    let resume_from = match headers.get("last-event-id") {
+        Some(value) => {
+            value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_last_event_id",
+                    "Last-Event-ID must be a non-negative event id",
+                )
+            })?
+        }
+        None => query.last_event_id.unwrap_or(0).max(0),
+    };
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(stream_room(s, ws, p.id, resume_from, tx));
+    let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let mut response = sse.into_response();
+    // Proxies must not buffer the stream.
+    response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// Feeds one SSE connection: everything after `last` from the store, then more on each wake-up,
+/// until the client goes away or the server shuts down.
+async fn stream_room(
+    s: AppState,
+    ws: WorkspaceId,
+    room: RoomId,
+    mut last: i64,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
+    // Subscribe before the first read, so nothing committed in between is missed.
+    let mut watch = s.hub.subscribe(room);
+    loop {
+        let batch = match s.store.messages_after(ws, room, last, STREAM_BATCH).await {
+            Ok(batch) => batch,
+            Err(e) => {
+                tracing::warn!(error = %e, %room, "live stream could not read the store; closing it");
+                return;
+            }
+        };
+        let full = batch.len() as i64 == STREAM_BATCH;
+        for message in batch {
+            last = message.seq;
+            let event = Event::default().id(message.seq.to_string()).event("message").json_data(&message);
+            let Ok(event) = event else { continue };
+            if tx.send(Ok(event)).await.is_err() {
+                return;
+            }
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            _ = watch.changed() => {}
+            _ = tokio::time::sleep(STREAM_POLL) => {}
+            _ = tx.closed() => return,
+            _ = s.shutdown.cancelled() => return,
+        }
+    }
+}
+
+async fn widget_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        webchat::WIDGET_JS,
+    )
+        .into_response()
+}
+
+/// The customer-side webchat routes, open to any origin (the widget runs on brands' pages).
+pub fn routes() -> ApiRouter<AppState> {
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            "x-widget-key".parse().expect("valid header name"),
+            "last-event-id".parse().expect("valid header name"),
+        ])
+        .max_age(Duration::from_secs(3600));
+    ApiRouter::new()
+        .api_route(
+            "/v1/webchat/settings",
+            get_with(settings, |op| op.tag("webchat").summary("The widget's settings; records the embedding page's origin")),
+        )
+        .api_route(
+            "/v1/webchat/conversations",
+            post_with(open, |op| op.tag("webchat").summary("Open a conversation; returns its id and the customer's token")),
+        )
+        .api_route(
+            "/v1/webchat/conversations/{id}/messages",
+            post_with(post_message, |op| {
+                op.tag("webchat").summary("Send a customer message; the same client_message_id again returns the same message")
+            })
+            .get_with(history, |op| op.tag("webchat").summary("The conversation's messages, oldest first")),
+        )
+        .api_route(
+            "/v1/webchat/conversations/{id}/events",
+            get_with(events, |op| {
+                op.tag("webchat")
+                    .summary("Live messages as server-sent events")
+                    .description("`text/event-stream`; each event is named `message`, its id is the message's sequence number and its data the message as JSON. Resume with `Last-Event-ID` (or `?last_event_id=`).")
+            }),
+        )
+        .layer(cors)
+        .api_route(
+            "/widget.js",
+            get_with(widget_js, |op| op.tag("webchat").summary("The embeddable chat widget script")),
+        )
+}

@@ -1,0 +1,20 @@
+//! sangdam: an AI customer-agent orchestration engine.
+//!
+//! A brand turns on an AI agent per channel through a launch checklist; every inbound customer
+//! message lands in a room, is answered by a skill or handed off to a helpdesk or to the built-in
+//! counselor room queue. This crate holds the whole engine; `src/main.rs` only calls [`cli::run`].
+
+pub mod accounts;
+pub mod channels;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod ids;
+pub mod rooms;
+pub mod secret;
+pub mod store;
+pub mod telemetry;
+pub mod webchat;
+pub mod workspaces;

@@ -1,0 +1,211 @@
+//! Rooms: the conversation model the AI agent and the counselor queue share.
+//!
+//! A room is one conversation with one customer on one channel. Its messages carry a per-room
+//! sequence number, assigned under the room's row lock, so the order customers see is the order
+//! the store committed, and a live stream can resume from the last number it delivered.
+
+pub mod inbound;
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::channels::ChannelKind;
+use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+
+/// Longest message text accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// Where a room stands. `bot` rooms are with the AI agent; the others are the counselor queue's
+/// statuses (seed 001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomStatus {
+    /// With the AI agent; no counselor involved.
+    Bot,
+    /// 대기: in the queue, unassigned.
+    Waiting,
+    /// 접수: assigned; the counselor has not replied yet.
+    Received,
+    /// 문의: replied at least once; the last message is the customer's.
+    Inquiry,
+    /// 응대: the last message is the counselor's.
+    Answered,
+    /// 종료: closed.
+    Closed,
+}
+
+impl RoomStatus {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomStatus::Bot => "bot",
+            RoomStatus::Waiting => "waiting",
+            RoomStatus::Received => "received",
+            RoomStatus::Inquiry => "inquiry",
+            RoomStatus::Answered => "answered",
+            RoomStatus::Closed => "closed",
+        }
+    }
+}
+
+impl TryFrom<String> for RoomStatus {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        [
+            RoomStatus::Bot,
+            RoomStatus::Waiting,
+            RoomStatus::Received,
+            RoomStatus::Inquiry,
+            RoomStatus::Answered,
+            RoomStatus::Closed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == value)
+        .ok_or_else(|| format!("unknown room status {value:?}"))
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    /// The customer.
+    Customer,
+    /// The AI agent.
+    Bot,
+    /// A human counselor (agent or manager).
+    Counselor,
+    /// The engine itself: handoff notices, auto-close messages.
+    System,
+}
+
+impl Author {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Customer => "customer",
+            Author::Bot => "bot",
+            Author::Counselor => "counselor",
+            Author::System => "system",
+        }
+    }
+}
+
+impl TryFrom<String> for Author {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        [Author::Customer, Author::Bot, Author::Counselor, Author::System]
+            .into_iter()
+            .find(|author| author.as_str() == value)
+            .ok_or_else(|| format!("unknown message author {value:?}"))
+    }
+}
+
+/// A customer as a workspace knows them.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Customer {
+    /// Stable id.
+    pub id: CustomerId,
+    /// The brand's own id for the customer, when the page passed one; conversations of the same
+    /// external id share one customer record.
+    pub external_id: Option<String>,
+    /// Name as given.
+    pub name: Option<String>,
+    /// Phone number as given.
+    pub phone: Option<String>,
+    /// Email address as given.
+    pub email: Option<String>,
+    /// Customer tags, for search and routing.
+    pub tags: Vec<String>,
+}
+
+/// Identity a customer gives when a conversation starts.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerIdentity {
+    /// Name (up to 100 characters).
+    pub name: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Phone number (digits, spaces, `+`, `-`, parentheses).
+    pub phone: Option<String>,
+    /// The brand's own customer id (up to 200 characters).
+    pub external_id: Option<String>,
+}
+
+/// One conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Room {
+    /// Stable id; the webchat API calls it the conversation id.
+    pub id: RoomId,
+    /// Owning workspace.
+    pub workspace_id: WorkspaceId,
+    /// Channel the customer writes on.
+    pub channel: ChannelKind,
+    /// The customer.
+    pub customer: Customer,
+    /// Where the room stands.
+    pub status: RoomStatus,
+    /// The counselor working the room, once assigned.
+    pub assignee_id: Option<AccountId>,
+    /// Room tags.
+    pub tags: Vec<String>,
+    /// Author of the latest message.
+    pub last_message_author: Option<Author>,
+    /// Time of the latest message.
+    pub last_message_at: Option<DateTime<Utc>>,
+    /// Sequence number of the latest message (0 before the first).
+    pub last_seq: i64,
+    /// When the room was opened.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One message in a room.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Message {
+    /// Stable id.
+    pub id: MessageId,
+    /// The room it belongs to.
+    #[serde(skip)]
+    pub room_id: RoomId,
+    /// Position in the room, from 1; the SSE event id.
+    #[serde(skip)]
+    pub seq: i64,
+    /// Who wrote it.
+    pub author: Author,
+    /// The counselor who wrote it, for counselor messages.
+    #[serde(skip)]
+    pub author_account_id: Option<AccountId>,
+    /// The text.
+    pub text: String,
+    /// When the engine accepted it.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Id to give the message if it is new.
+    pub id: MessageId,
+    /// Who wrote it.
+    pub author: Author,
+    /// The counselor who wrote it, for counselor messages.
+    pub author_account_id: Option<AccountId>,
+    /// The text, already validated.
+    pub text: String,
+    /// The sender's idempotency key: a second message with the same key in the same room is the
+    /// first one again.
+    pub client_message_id: Option<String>,
+    /// Acceptance time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of storing a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Appended {
+    /// The stored message (the earlier one for a repeated `client_message_id`).
+    pub message: Message,
+    /// Whether this call stored nothing because the message was already there.
+    pub duplicate: bool,
+}

@@ -1,0 +1,230 @@
+//! Persistence: one storage trait per aggregate and two hand-written backends.
+//!
+//! [`connect`] picks the backend once, from the database URL: embedded SQLite (the default, a file
+//! in the data directory) or PostgreSQL (several engine processes sharing one database). Each
+//! backend owns its SQL and its migrations, applied at start-up. The rest of the engine sees only
+//! `Arc<dyn Store>`.
+
+pub mod postgres;
+mod records;
+mod rows;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::accounts::{Account, Principal};
+use crate::channels::{Channel, ChannelKind, SeenOrigin};
+use crate::ids::{AccountId, RoomId, WorkspaceId};
+use crate::rooms::{Appended, Message, NewMessage, Room};
+use crate::workspaces::Workspace;
+pub use records::{AccountChanges, AccountRecord, NewConversation, Provisioning};
+
+/// What can go wrong in the store, in terms the domain can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist in this workspace.
+    #[error("not found")]
+    NotFound,
+    /// A unique value is already taken; names the value.
+    #[error("{0} is already taken")]
+    Taken(&'static str),
+    /// Certifying would exceed the workspace's seats.
+    #[error("all {seats} seats are certified")]
+    SeatLimit {
+        /// The workspace's seat count.
+        seats: i64,
+    },
+    /// The account still holds open rooms and cannot be uncertified or deleted.
+    #[error("the account holds {0} open rooms")]
+    HoldsOpenRooms(i64),
+    /// The database failed or is unreachable.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Workspaces and their provisioning.
+#[async_trait]
+pub trait WorkspaceStore {
+    /// Creates a workspace with its admin, the admin's token and its channels, atomically. With
+    /// `only_if_empty`, does nothing and returns `false` when any workspace exists already.
+    async fn provision(&self, p: &Provisioning, only_if_empty: bool) -> StoreResult<bool>;
+    /// One workspace.
+    async fn workspace(&self, id: WorkspaceId) -> StoreResult<Workspace>;
+    /// The admin of the oldest workspace, if any; the account `SANGDAM_ADMIN_TOKEN` belongs to.
+    async fn first_admin(&self) -> StoreResult<Option<Account>>;
+}
+
+/// Accounts, their certification and their API tokens.
+#[async_trait]
+pub trait AccountStore {
+    /// Inserts an account; [`StoreError::Taken`] when the login exists.
+    async fn insert_account(&self, account: &AccountRecord) -> StoreResult<()>;
+    /// One account of a workspace.
+    async fn account(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
+    /// Every account of a workspace, oldest first.
+    async fn accounts(&self, ws: WorkspaceId) -> StoreResult<Vec<Account>>;
+    /// An account and its password hash by login, across workspaces.
+    async fn account_by_login(&self, login: &str) -> StoreResult<Option<(Account, String)>>;
+    /// Applies changes to an account.
+    async fn update_account(&self, ws: WorkspaceId, id: AccountId, c: &AccountChanges) -> StoreResult<Account>;
+    /// Certifies an account unless that would exceed the seats; race-free across processes.
+    async fn certify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
+    /// Uncertifies an account unless it holds open rooms; its tokens stop working.
+    async fn uncertify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
+    /// Marks an account deleted unless it holds open rooms; its tokens are removed.
+    async fn delete_account(&self, ws: WorkspaceId, id: AccountId, at: DateTime<Utc>) -> StoreResult<Account>;
+    /// Stores an API token's hash for an account.
+    async fn insert_token(&self, token_hash: &str, account: &Account, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The caller behind a token hash, if the token exists and its account may log in.
+    async fn principal(&self, token_hash: &str) -> StoreResult<Option<Principal>>;
+    /// Forgets a token.
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<()>;
+}
+
+/// Channels, their settings and where the widget was loaded.
+#[async_trait]
+pub trait ChannelStore {
+    /// One channel of a workspace.
+    async fn channel(&self, ws: WorkspaceId, kind: ChannelKind) -> StoreResult<Channel>;
+    /// The webchat channel a widget key belongs to.
+    async fn channel_by_widget_key(&self, key: &str) -> StoreResult<Option<Channel>>;
+    /// Records that the widget was loaded on a page of `origin`.
+    async fn record_widget_origin(&self, ws: WorkspaceId, origin: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The origins the widget was loaded from, most recent first.
+    async fn widget_origins(&self, ws: WorkspaceId) -> StoreResult<Vec<SeenOrigin>>;
+}
+
+/// Rooms (conversations) and their messages.
+#[async_trait]
+pub trait RoomStore {
+    /// Opens a room for a customer (found by external id, or new).
+    async fn open_conversation(&self, c: &NewConversation) -> StoreResult<Room>;
+    /// The room a customer conversation token belongs to.
+    async fn room_by_token(&self, token_hash: &str) -> StoreResult<Option<(WorkspaceId, RoomId)>>;
+    /// One room of a workspace.
+    async fn room(&self, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>;
+    /// Appends a message and updates the room's last message, atomically; a repeated
+    /// `client_message_id` returns the stored message and changes nothing.
+    async fn append_message(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage) -> StoreResult<Appended>;
+    /// Messages of a room with a sequence number above `after_seq`, in order, at most `limit`.
+    async fn messages_after(
+        &self,
+        ws: WorkspaceId,
+        room: RoomId,
+        after_seq: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>>;
+    /// The last `limit` messages of a room, in order.
+    async fn recent_messages(&self, ws: WorkspaceId, room: RoomId, limit: i64) -> StoreResult<Vec<Message>>;
+}
+
+/// The whole store.
+#[async_trait]
+pub trait Store: WorkspaceStore + AccountStore + ChannelStore + RoomStore + Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Checks the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Waits for the store to be closed cleanly.
+    async fn close(&self);
+    /// Messages appended by other processes sharing this database, where the backend can tell;
+    /// `None` when only this process writes (embedded SQLite).
+    async fn room_signals(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RoomSignal>>> {
+        Ok(None)
+    }
+}
+
+/// Notice that a room received a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomSignal {
+    /// The room's workspace.
+    pub workspace_id: WorkspaceId,
+    /// The room.
+    pub room_id: RoomId,
+    /// Sequence number of the new message.
+    pub seq: i64,
+}
+
+impl RoomSignal {
+    /// The text form carried by database notifications: `workspace:room:seq`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}:{}", self.workspace_id, self.room_id, self.seq)
+    }
+
+    /// Reads [`RoomSignal::encode`]'s form.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split(':');
+        let signal = RoomSignal {
+            workspace_id: parts.next()?.parse().ok()?,
+            room_id: parts.next()?.parse().ok()?,
+            seq: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(signal)
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Location {
+    /// A SQLite database file.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(crate::secret::Secret),
+}
+
+impl Location {
+    /// Reads a database URL: `postgres://…`/`postgresql://…`, or `sqlite://PATH`/`sqlite:PATH`.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Location::Postgres(crate::secret::Secret::new(url)))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                return Err("the sqlite URL names no file".into());
+            }
+            Ok(Location::Sqlite(path.into()))
+        } else {
+            Err("the database URL must start with postgres://, postgresql:// or sqlite:".into())
+        }
+    }
+}
+
+/// Opens the store, applying migrations.
+pub async fn connect(location: &Location) -> StoreResult<Arc<dyn Store>> {
+    Ok(match location {
+        Location::Sqlite(path) => Arc::new(sqlite::SqliteStore::open(path).await?),
+        Location::Postgres(url) => Arc::new(postgres::PgStore::open(url.expose()).await?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        assert!(matches!(Location::parse("postgres://u@h/db"), Ok(Location::Postgres(_))));
+        assert!(matches!(Location::parse("postgresql://u@h/db"), Ok(Location::Postgres(_))));
+        assert_eq!(Location::parse("sqlite://data/x.db"), Ok(Location::Sqlite("data/x.db".into())));
+        assert_eq!(Location::parse("sqlite:x.db?mode=rwc"), Ok(Location::Sqlite("x.db".into())));
+        assert!(Location::parse("mysql://h/db").is_err());
+        assert!(Location::parse("sqlite:").is_err());
+    }
+
+    #[test]
+    fn room_signals_round_trip() {
+        let signal = RoomSignal { workspace_id: WorkspaceId::new(), room_id: RoomId::new(), seq: 42 };
+        assert_eq!(RoomSignal::parse(&signal.encode()), Some(signal));
+        assert_eq!(RoomSignal::parse("a:b:c"), None);
+        assert_eq!(RoomSignal::parse(&format!("{}:extra", signal.encode())), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! Workspaces on PostgreSQL.
+
+use async_trait::async_trait;
+use sqlx::types::Json;
+
+use super::{PgStore, taken};
+use crate::accounts::Account;
+use crate::channels::ChannelKind;
+use crate::ids::WorkspaceId;
+use crate::store::rows::{AccountRow, WorkspaceRow, account_columns};
+use crate::store::{Provisioning, StoreError, StoreResult, WorkspaceStore};
+use crate::workspaces::Workspace;
+
+#[async_trait]
+impl WorkspaceStore for PgStore {
+    async fn provision(&self, p: &Provisioning, only_if_empty: bool) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        if only_if_empty {
+            // Two processes starting on an empty database must not both create a workspace.
+            sqlx::query("LOCK TABLE workspaces IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workspaces").fetch_one(&mut *tx).await?;
+            if existing > 0 {
+                return Ok(false);
+            }
+        }
+        let w = &p.workspace;
+        sqlx::query("INSERT INTO workspaces (id, name, seats, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(w.id)
+            .bind(&w.name)
+            .bind(w.seats)
+            .bind(&w.time_zone)
+            .bind(w.created_at)
+            .execute(&mut *tx)
+            .await?;
+        let a = &p.admin;
+        sqlx::query(
+            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(a.id)
+        .bind(a.workspace_id)
+        .bind(&a.login)
+        .bind(&a.password_hash)
+        .bind(&a.name)
+        .bind(a.role.as_str())
+        .bind(a.manager_id)
+        .bind(a.certified)
+        .bind(a.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| taken(e, "login"))?;
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, account_id, workspace_id, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&p.admin_token_hash)
+        .bind(a.id)
+        .bind(w.id)
+        .bind(w.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for (kind, settings) in &p.channels {
+            let widget_key = (*kind == ChannelKind::Webchat).then_some(&p.widget_key);
+            sqlx::query("INSERT INTO channels (workspace_id, kind, widget_key, settings, updated_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(w.id)
+                .bind(kind.as_str())
+                .bind(widget_key)
+                .bind(Json(settings))
+                .bind(w.created_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn workspace(&self, id: WorkspaceId) -> StoreResult<Workspace> {
+        sqlx::query_as::<_, WorkspaceRow>("SELECT id, name, seats, time_zone, created_at FROM workspaces WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Workspace::from)
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn first_admin(&self) -> StoreResult<Option<Account>> {
+        let row = sqlx::query_as::<_, AccountRow>(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE role = 'admin' AND deleted_at IS NULL ORDER BY created_at, id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Account::from))
+    }
+}

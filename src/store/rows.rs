@@ -1,0 +1,212 @@
+//! Rows as both backends read them, and their conversion to domain types.
+//!
+//! The column lists are macros so each backend's SQL can `concat!` them: the two backends then
+//! read exactly the same shape and share the decoding below.
+
+use chrono::{DateTime, Utc};
+use sqlx::types::Json;
+
+use crate::accounts::{Account, Principal, Role};
+use crate::channels::{Channel, ChannelKind, ChannelSettings, SeenOrigin};
+use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
+use crate::workspaces::Workspace;
+
+macro_rules! account_columns {
+    () => {
+        "id, workspace_id, login, name, role, manager_id, certified, counselling, deleted_at, created_at"
+    };
+}
+macro_rules! room_columns {
+    () => {
+        "r.id, r.workspace_id, r.channel, r.status, r.assignee_id, r.tags, r.last_seq, \
+         r.last_message_author, r.last_message_at, r.created_at, c.id AS customer_id, \
+         c.external_id, c.name AS customer_name, c.phone, c.email, c.tags AS customer_tags \
+         FROM rooms r JOIN customers c ON c.id = r.customer_id"
+    };
+}
+macro_rules! message_columns {
+    () => {
+        "id, room_id, seq, author, author_account_id, text, created_at"
+    };
+}
+pub(crate) use {account_columns, message_columns, room_columns};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WorkspaceRow {
+    id: WorkspaceId,
+    name: String,
+    seats: i64,
+    time_zone: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<WorkspaceRow> for Workspace {
+    fn from(r: WorkspaceRow) -> Self {
+        Workspace { id: r.id, name: r.name, seats: r.seats, time_zone: r.time_zone, created_at: r.created_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: AccountId,
+    workspace_id: WorkspaceId,
+    login: String,
+    name: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
+    manager_id: Option<AccountId>,
+    certified: bool,
+    counselling: bool,
+    deleted_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Self {
+        Account {
+            id: r.id,
+            workspace_id: r.workspace_id,
+            login: r.login,
+            name: r.name,
+            role: r.role,
+            manager_id: r.manager_id,
+            certified: r.certified,
+            counselling: r.counselling,
+            deleted_at: r.deleted_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LoginRow {
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+    pub password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrincipalRow {
+    account_id: AccountId,
+    workspace_id: WorkspaceId,
+    #[sqlx(try_from = "String")]
+    role: Role,
+}
+
+impl From<PrincipalRow> for Principal {
+    fn from(r: PrincipalRow) -> Self {
+        Principal { account_id: r.account_id, workspace_id: r.workspace_id, role: r.role }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChannelRow {
+    workspace_id: WorkspaceId,
+    #[sqlx(try_from = "String")]
+    kind: ChannelKind,
+    widget_key: Option<String>,
+    settings: Json<ChannelSettings>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<ChannelRow> for Channel {
+    fn from(r: ChannelRow) -> Self {
+        Channel {
+            workspace_id: r.workspace_id,
+            kind: r.kind,
+            widget_key: r.widget_key,
+            settings: r.settings.0,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OriginRow {
+    origin: String,
+    first_seen_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+}
+
+impl From<OriginRow> for SeenOrigin {
+    fn from(r: OriginRow) -> Self {
+        SeenOrigin { origin: r.origin, first_seen_at: r.first_seen_at, last_seen_at: r.last_seen_at }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoomRow {
+    id: RoomId,
+    workspace_id: WorkspaceId,
+    #[sqlx(try_from = "String")]
+    channel: ChannelKind,
+    #[sqlx(try_from = "String")]
+    status: RoomStatus,
+    assignee_id: Option<AccountId>,
+    tags: Json<Vec<String>>,
+    last_seq: i64,
+    last_message_author: Option<String>,
+    last_message_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    customer_id: CustomerId,
+    external_id: Option<String>,
+    customer_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    customer_tags: Json<Vec<String>>,
+}
+
+impl TryFrom<RoomRow> for Room {
+    type Error = sqlx::Error;
+    fn try_from(r: RoomRow) -> Result<Self, Self::Error> {
+        let last_message_author =
+            r.last_message_author.map(Author::try_from).transpose().map_err(|e| sqlx::Error::Decode(e.into()))?;
+        Ok(Room {
+            id: r.id,
+            workspace_id: r.workspace_id,
+            channel: r.channel,
+            customer: Customer {
+                id: r.customer_id,
+                external_id: r.external_id,
+                name: r.customer_name,
+                phone: r.phone,
+                email: r.email,
+                tags: r.customer_tags.0,
+            },
+            status: r.status,
+            assignee_id: r.assignee_id,
+            tags: r.tags.0,
+            last_message_author,
+            last_message_at: r.last_message_at,
+            last_seq: r.last_seq,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MessageRow {
+    id: MessageId,
+    room_id: RoomId,
+    seq: i64,
+    #[sqlx(try_from = "String")]
+    author: Author,
+    author_account_id: Option<AccountId>,
+    text: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        Message {
+            id: r.id,
+            room_id: r.room_id,
+            seq: r.seq,
+            author: r.author,
+            author_account_id: r.author_account_id,
+            text: r.text,
+            created_at: r.created_at,
+        }
+    }
+}

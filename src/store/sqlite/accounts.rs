@@ -1,0 +1,193 @@
+//! Accounts and tokens on SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{SqliteStore, taken, ts};
+use crate::accounts::{Account, Principal};
+use crate::ids::{AccountId, WorkspaceId};
+use crate::store::rows::{AccountRow, LoginRow, PrincipalRow, account_columns};
+use crate::store::{AccountChanges, AccountRecord, AccountStore, StoreError, StoreResult};
+
+const OPEN_ROOMS: &str = "SELECT COUNT(*) FROM rooms WHERE workspace_id = ? AND assignee_id = ? AND status <> 'closed'";
+
+impl SqliteStore {
+    async fn account_in<'e, E>(executor: E, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+    {
+        sqlx::query_as::<_, AccountRow>(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE workspace_id = ? AND id = ?"
+        ))
+        .bind(ws)
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .map(Account::from)
+        .ok_or(StoreError::NotFound)
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn insert_account(&self, a: &AccountRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.id)
+        .bind(a.workspace_id)
+        .bind(&a.login)
+        .bind(&a.password_hash)
+        .bind(&a.name)
+        .bind(a.role.as_str())
+        .bind(a.manager_id)
+        .bind(a.certified)
+        .bind(ts(a.created_at))
+        .execute(&self.writer)
+        .await
+        .map_err(|e| taken(e, "login"))?;
+        Ok(())
+    }
+
+    async fn account(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account> {
+        Self::account_in(&self.reader, ws, id).await
+    }
+
+    async fn accounts(&self, ws: WorkspaceId) -> StoreResult<Vec<Account>> {
+        let rows = sqlx::query_as::<_, AccountRow>(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts WHERE workspace_id = ? ORDER BY created_at, id"
+        ))
+        .bind(ws)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(Account::from).collect())
+    }
+
+    async fn account_by_login(&self, login: &str) -> StoreResult<Option<(Account, String)>> {
+        let row = sqlx::query_as::<_, LoginRow>(concat!(
+            "SELECT ",
+            account_columns!(),
+            ", password_hash FROM accounts WHERE login = ?"
+        ))
+        .bind(login)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| (Account::from(r.account), r.password_hash)))
+    }
+
+    async fn update_account(&self, ws: WorkspaceId, id: AccountId, c: &AccountChanges) -> StoreResult<Account> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query(
+            "UPDATE accounts SET name = COALESCE(?, name), password_hash = COALESCE(?, password_hash), \
+             counselling = COALESCE(?, counselling), manager_id = COALESCE(?, manager_id) \
+             WHERE workspace_id = ? AND id = ? AND deleted_at IS NULL",
+        )
+        .bind(&c.name)
+        .bind(&c.password_hash)
+        .bind(c.counselling)
+        .bind(c.manager_id)
+        .bind(ws)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let account = Self::account_in(&mut *tx, ws, id).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    async fn certify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let account = Self::account_in(&mut *tx, ws, id).await?;
+        if account.deleted_at.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        if account.certified {
+            return Ok(account);
+        }
+        let (seats, certified): (i64, i64) = sqlx::query_as(
+            "SELECT w.seats, (SELECT COUNT(*) FROM accounts a WHERE a.workspace_id = w.id AND a.certified AND a.deleted_at IS NULL) \
+             FROM workspaces w WHERE w.id = ?",
+        )
+        .bind(ws)
+        .fetch_one(&mut *tx)
+        .await?;
+        if certified >= seats {
+            return Err(StoreError::SeatLimit { seats });
+        }
+        sqlx::query("UPDATE accounts SET certified = 1 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Account { certified: true, ..account })
+    }
+
+    async fn uncertify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let account = Self::account_in(&mut *tx, ws, id).await?;
+        let open: i64 = sqlx::query_scalar(OPEN_ROOMS).bind(ws).bind(id).fetch_one(&mut *tx).await?;
+        if open > 0 {
+            return Err(StoreError::HoldsOpenRooms(open));
+        }
+        sqlx::query("UPDATE accounts SET certified = 0 WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM api_tokens WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Account { certified: false, ..account })
+    }
+
+    async fn delete_account(&self, ws: WorkspaceId, id: AccountId, at: DateTime<Utc>) -> StoreResult<Account> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let account = Self::account_in(&mut *tx, ws, id).await?;
+        if account.deleted_at.is_some() {
+            return Err(StoreError::NotFound);
+        }
+        let open: i64 = sqlx::query_scalar(OPEN_ROOMS).bind(ws).bind(id).fetch_one(&mut *tx).await?;
+        if open > 0 {
+            return Err(StoreError::HoldsOpenRooms(open));
+        }
+        sqlx::query("UPDATE accounts SET certified = 0, deleted_at = ? WHERE id = ?")
+            .bind(ts(at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE account_id = ?").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(Account { certified: false, deleted_at: Some(at), ..account })
+    }
+
+    async fn insert_token(&self, token_hash: &str, account: &Account, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, account_id, workspace_id, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(token_hash)
+        .bind(account.id)
+        .bind(account.workspace_id)
+        .bind(ts(at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
+        let row = sqlx::query_as::<_, PrincipalRow>(
+            "SELECT a.id AS account_id, a.workspace_id, a.role FROM api_tokens t \
+             JOIN accounts a ON a.id = t.account_id \
+             WHERE t.token_hash = ? AND a.certified AND a.deleted_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(Principal::from))
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM api_tokens WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! The webchat channel, customer side: widget settings, conversations, messages and history.
+//!
+//! The widget identifies the workspace with its public widget key; a conversation is then
+//! accessed with the bearer token returned when it was opened, which only the customer's browser
+//! holds. The engine serves the widget script itself ([`WIDGET_JS`]).
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::channels::{Channel, ChannelKind};
+use crate::clock::Clock;
+use crate::ids::{CustomerId, RoomId, WorkspaceId};
+use crate::rooms::{CustomerIdentity, Message, Room, RoomStatus};
+use crate::secret::{self, Secret, TokenKind};
+use crate::store::{NewConversation, Store, StoreError};
+
+/// The embeddable widget, served at `/widget.js`.
+pub const WIDGET_JS: &str = include_str!("widget.js");
+
+/// How many messages a history read returns at most (the most recent ones).
+pub const HISTORY_LIMIT: i64 = 500;
+
+/// Why a webchat request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WebchatError {
+    /// The widget key is missing or unknown.
+    #[error("the X-Widget-Key header is missing or does not name a webchat channel")]
+    BadWidgetKey,
+    /// The conversation token is missing or unknown.
+    #[error("a valid conversation token is required (Authorization: Bearer …)")]
+    BadToken,
+    /// The token is valid but for another conversation, or the conversation does not exist.
+    #[error("no such conversation")]
+    NotFound,
+    /// A field is invalid; says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for WebchatError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => WebchatError::NotFound,
+            other => WebchatError::Store(other),
+        }
+    }
+}
+
+/// What the widget needs to render.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct WidgetSettings {
+    /// How the agent introduces itself.
+    pub intro_message: Option<String>,
+    /// `ko` or `en`; the browser's language when null.
+    pub locale: Option<String>,
+    /// Header title.
+    pub title: Option<String>,
+    /// Brand colour.
+    pub color: Option<String>,
+}
+
+/// The webchat channel a widget key names.
+pub async fn channel_for_key(store: &dyn Store, key: Option<&str>) -> Result<Channel, WebchatError> {
+    let key = key.filter(|k| !k.is_empty() && k.len() <= 128).ok_or(WebchatError::BadWidgetKey)?;
+    store.channel_by_widget_key(key).await?.filter(|c| c.kind == ChannelKind::Webchat).ok_or(WebchatError::BadWidgetKey)
+}
+
+/// The widget's first call: returns its settings and records the embedding page's origin.
+pub async fn widget_settings(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    key: Option<&str>,
+    page_origin: Option<&str>,
+) -> Result<WidgetSettings, WebchatError> {
+    let channel = channel_for_key(store, key).await?;
+    if let Some(origin) = page_origin.and_then(normalise_origin) {
+        store.record_widget_origin(channel.workspace_id, &origin, clock.now()).await?;
+    }
+    let s = channel.settings;
+    Ok(WidgetSettings { intro_message: s.intro_message, locale: s.locale, title: s.title, color: s.color })
+}
+
+/// Opens a conversation for the widget's customer; returns the room and the customer's token.
+pub async fn open_conversation(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    key: Option<&str>,
+    identity: CustomerIdentity,
+) -> Result<(Room, Secret), WebchatError> {
+    let channel = channel_for_key(store, key).await?;
+    let identity = valid_identity(identity)?;
+    let token = secret::generate(TokenKind::Conversation);
+    let room = store
+        .open_conversation(&NewConversation {
+            workspace_id: channel.workspace_id,
+            room_id: RoomId::new(),
+            customer_id: CustomerId::new(),
+            channel: ChannelKind::Webchat,
+            customer: identity,
+            status: RoomStatus::Bot,
+            token_hash: secret::token_hash(token.expose()),
+            at: clock.now(),
+        })
+        .await?;
+    metrics::counter!("sangdam_conversations_opened_total", "channel" => "webchat").increment(1);
+    Ok((room, token))
+}
+
+/// Checks a customer's token against the conversation in the path.
+pub async fn authorize(store: &dyn Store, token: Option<&str>, room: RoomId) -> Result<WorkspaceId, WebchatError> {
+    let token = token.filter(|t| !t.is_empty() && t.len() <= 256).ok_or(WebchatError::BadToken)?;
+    match store.room_by_token(&secret::token_hash(token)).await? {
+        Some((ws, id)) if id == room => Ok(ws),
+        Some(_) => Err(WebchatError::NotFound),
+        None => Err(WebchatError::BadToken),
+    }
+}
+
+/// The conversation's most recent messages, oldest first.
+pub async fn history(store: &dyn Store, ws: WorkspaceId, room: RoomId) -> Result<Vec<Message>, WebchatError> {
+    Ok(store.recent_messages(ws, room, HISTORY_LIMIT).await?)
+}
+
+/// `scheme://host[:port]` of an `Origin` or `Referer` value, for http and https pages only.
+pub fn normalise_origin(value: &str) -> Option<String> {
+    let (scheme, rest) = value.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let host_ok = !authority.is_empty()
+        && authority.len() <= 253
+        && !authority.contains('@')
+        && authority.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    host_ok.then(|| format!("{scheme}://{authority}"))
+}
+
+fn valid_identity(mut c: CustomerIdentity) -> Result<CustomerIdentity, WebchatError> {
+    fn field(value: Option<String>, name: &str, max: usize) -> Result<Option<String>, WebchatError> {
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        match value {
+            Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
+                Err(WebchatError::Invalid(format!("customer.{name}: at most {max} printable characters")))
+            }
+            other => Ok(other),
+        }
+    }
+    c.name = field(c.name, "name", 100)?;
+    c.external_id = field(c.external_id, "external_id", 200)?;
+    c.email = field(c.email, "email", 254)?;
+    c.phone = field(c.phone, "phone", 32)?;
+    if let Some(email) = &c.email {
+        let plausible = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(' ')
+        });
+        if !plausible {
+            return Err(WebchatError::Invalid("customer.email: not an email address".into()));
+        }
+    }
+    if let Some(phone) = &c.phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch));
+        if !allowed || !(6..=15).contains(&digits) {
+            return Err(WebchatError::Invalid("customer.phone: use digits, spaces, '+', '-' and parentheses".into()));
+        }
+    }
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_normalised() {
+        assert_eq!(normalise_origin("https://Shop.Example.com"), Some("https://shop.example.com".into()));
+        assert_eq!(normalise_origin("http://localhost:3000/page?x=1"), Some("http://localhost:3000".into()));
+        assert_eq!(normalise_origin("null"), None);
+        assert_eq!(normalise_origin("file:///tmp/x.html"), None);
+        assert_eq!(normalise_origin("https://user@evil.example"), None);
+    }
+
+    #[test]
+    fn identities_are_validated() {
+        let ok = CustomerIdentity {
+            name: Some(" 김해피 ".into()),
+            email: Some("happy@example.com".into()),
+            phone: Some("+82 10-1234-5678".into()),
+            external_id: None,
+        };
+        let ok = valid_identity(ok).unwrap();
+        assert_eq!(ok.name.as_deref(), Some("김해피"));
+        let bad_email = CustomerIdentity { email: Some("nope".into()), ..Default::default() };
+        assert!(valid_identity(bad_email).is_err());
+        let bad_phone = CustomerIdentity { phone: Some("call me".into()), ..Default::default() };
+        assert!(valid_identity(bad_phone).is_err());
+        let blank = CustomerIdentity { name: Some("   ".into()), ..Default::default() };
+        assert_eq!(valid_identity(blank).unwrap().name, None);
+    }
+}

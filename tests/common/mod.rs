@@ -1,0 +1,250 @@
+//! Test harness: fresh databases on both backends, a server on a free port, an SSE reader.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use sangdam::clock::SystemClock;
+use sangdam::config::{Config, FileConfig, Overrides};
+use sangdam::http::server::{self, Running};
+use sangdam::store::{Location, Store};
+use sangdam::workspaces::provision::{self, Provisioned, WorkspaceSpec};
+use serde_json::Value;
+
+/// The variable naming the PostgreSQL server the tests create their databases on.
+pub const PG_ENV: &str = "SANGDAM_TEST_DATABASE_URL";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL URL, or `None` to skip PostgreSQL runs locally. Under CI a missing URL fails.
+pub fn pg_url() -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") => {
+            panic!("{PG_ENV} must be set under CI: the store suite runs on PostgreSQL too")
+        }
+        _ => {
+            eprintln!("note: {PG_ENV} is not set; skipping the PostgreSQL run of this test");
+            None
+        }
+    }
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub location: Location,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A new empty database on `backend`; `None` when PostgreSQL is not configured locally.
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("sangdam.db");
+                Some(TestDb {
+                    url: format!("sqlite:{}", path.display()),
+                    location: Location::Sqlite(path),
+                    _dir: Some(dir),
+                    pg_admin: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin = pg_url()?;
+                let name = format!("sangdam_t_{}", uuid::Uuid::new_v4().simple());
+                let conn = sqlx::PgPool::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {PG_ENV} is unreachable: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&conn)
+                    .await
+                    .expect("create test database");
+                conn.close().await;
+                let url = with_database(&admin, &name);
+                Some(TestDb {
+                    location: Location::parse(&url).expect("pg url"),
+                    url,
+                    _dir: None,
+                    pg_admin: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    /// Opens the store on this database.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        sangdam::store::connect(&self.location).await.expect("open store")
+    }
+
+    /// Drops a PostgreSQL test database (SQLite's goes with its temp dir).
+    pub async fn drop_db(self) {
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(conn) = sqlx::PgPool::connect(admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&conn)
+                .await;
+            conn.close().await;
+        }
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(q) => format!("{host}/{name}?{q}"),
+        None => format!("{host}/{name}"),
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub running: Running,
+    pub admin_token: String,
+    pub widget_key: String,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Starts a server on a fresh database; `None` when the backend is not available locally.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let over =
+            Overrides { addr: Some("127.0.0.1:0".into()), database_url: Some(db.url.clone()), ..Default::default() };
+        let config = Config::resolve(FileConfig::default(), over, None).expect("config");
+        let store = db.store().await;
+        let running = server::start_with(&config, store, Arc::new(SystemClock)).await.expect("server starts");
+        let made = running.bootstrapped.as_ref().expect("an empty database is bootstrapped");
+        let admin_token = made.admin_token.expose().to_owned();
+        let widget_key = made.widget_key.clone();
+        Some(TestApp {
+            base: format!("http://{}", running.addr),
+            http: reqwest::Client::new(),
+            running,
+            admin_token,
+            widget_key,
+            db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A second workspace on the same database.
+    pub async fn second_workspace(&self, admin_login: &str) -> Provisioned {
+        let spec = WorkspaceSpec {
+            name: "Other brand".into(),
+            seats: 5,
+            time_zone: "Asia/Seoul".into(),
+            admin_login: admin_login.into(),
+            admin_password: None,
+            admin_token: None,
+        };
+        provision::provision(self.running.store.as_ref(), &SystemClock, spec, false)
+            .await
+            .expect("provision")
+            .expect("created")
+    }
+
+    /// Opens a webchat conversation; returns (id, token).
+    pub async fn open_conversation(&self, customer: Value) -> (String, String) {
+        let res = self
+            .http
+            .post(self.url("/v1/webchat/conversations"))
+            .header("X-Widget-Key", &self.widget_key)
+            .json(&serde_json::json!({ "customer": customer }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: Value = res.json().await.unwrap();
+        (body["conversation_id"].as_str().unwrap().into(), body["token"].as_str().unwrap().into())
+    }
+
+    /// Posts a customer message; returns the status and body.
+    pub async fn post_message(&self, id: &str, token: &str, text: &str, client_id: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .post(self.url(&format!("/v1/webchat/conversations/{id}/messages")))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "text": text, "client_message_id": client_id }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await.expect("clean shutdown");
+        self.db.drop_db().await;
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// Reads server-sent events from a streaming response.
+pub struct SseReader {
+    stream: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl SseReader {
+    pub fn new(res: reqwest::Response) -> Self {
+        Self { stream: res.bytes_stream().boxed(), buffer: String::new() }
+    }
+
+    /// The next event (comments and keep-alives skipped); panics after `secs` seconds.
+    pub async fn next(&mut self, secs: u64) -> SseEvent {
+        tokio::time::timeout(Duration::from_secs(secs), self.next_inner()).await.expect("an event in time")
+    }
+
+    async fn next_inner(&mut self) -> SseEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent { id: None, event: None, data: String::new() };
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim().into());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event.event = Some(v.trim().into());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        event.data.push_str(v.trim_start());
+                    }
+                }
+                if event.event.is_some() || !event.data.is_empty() {
+                    return event;
+                }
+                continue;
+            }
+            let chunk = self.stream.next().await.expect("stream open").expect("stream chunk");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! The store suite: every test runs on SQLite and on PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use common::{Backend, TestDb};
+use sangdam::accounts::Role;
+use sangdam::channels::{ChannelKind, ChannelSettings};
+use sangdam::clock::{Clock, FixedClock};
+use sangdam::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use sangdam::rooms::{Author, CustomerIdentity, NewMessage, RoomStatus};
+use sangdam::store::{AccountChanges, AccountRecord, NewConversation, Provisioning, Store, StoreError};
+use sangdam::workspaces::Workspace;
+
+/// Runs `$body(store, clock)` once per backend.
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                run(Backend::Sqlite, $body).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                run(Backend::Postgres, $body).await;
+            }
+        }
+    };
+}
+
+async fn run<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(Arc<dyn Store>, FixedClock) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = TestDb::new(backend).await else { return };
+    let store = db.store().await;
+    assert_eq!(store.backend(), if backend == Backend::Sqlite { "sqlite" } else { "postgres" });
+    body(Arc::clone(&store), FixedClock::new(at("2026-11-21T09:00:00.123456Z"))).await;
+    store.close().await;
+    db.drop_db().await;
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+struct Seeded {
+    ws: WorkspaceId,
+    admin: AccountId,
+}
+
+async fn seed(store: &dyn Store, clock: &FixedClock, login: &str, seats: i64) -> Seeded {
+    let now = clock.now();
+    let ws = Workspace {
+        id: WorkspaceId::new(),
+        name: "Brand".into(),
+        seats,
+        time_zone: "Asia/Seoul".into(),
+        created_at: now,
+    };
+    let admin = account(ws.id, login, Role::Admin, None, true, now);
+    let plan = Provisioning {
+        workspace: ws.clone(),
+        admin: admin.clone(),
+        admin_token_hash: format!("hash-{login}"),
+        widget_key: format!("wk_{login}"),
+        channels: ChannelKind::ALL.iter().map(|k| (*k, ChannelSettings::default())).collect(),
+    };
+    assert!(store.provision(&plan, false).await.unwrap());
+    Seeded { ws: ws.id, admin: admin.id }
+}
+
+fn account(
+    ws: WorkspaceId,
+    login: &str,
+    role: Role,
+    manager: Option<AccountId>,
+    certified: bool,
+    now: DateTime<Utc>,
+) -> AccountRecord {
+    AccountRecord {
+        id: AccountId::new(),
+        workspace_id: ws,
+        login: login.into(),
+        password_hash: "$argon2id$placeholder".into(),
+        name: format!("name of {login}"),
+        role,
+        manager_id: manager,
+        certified,
+        created_at: now,
+    }
+}
+
+fn conversation(ws: WorkspaceId, external_id: Option<&str>, now: DateTime<Utc>) -> NewConversation {
+    NewConversation {
+        workspace_id: ws,
+        room_id: RoomId::new(),
+        customer_id: CustomerId::new(),
+        channel: ChannelKind::Webchat,
+        customer: CustomerIdentity {
+            name: Some("김해피".into()),
+            email: Some("happy@example.com".into()),
+            phone: None,
+            external_id: external_id.map(str::to_owned),
+        },
+        status: RoomStatus::Bot,
+        token_hash: format!("conv-{}", uuid::Uuid::new_v4()),
+        at: now,
+    }
+}
+
+fn message(text: &str, client_id: Option<&str>, now: DateTime<Utc>) -> NewMessage {
+    NewMessage {
+        id: MessageId::new(),
+        author: Author::Customer,
+        author_account_id: None,
+        text: text.into(),
+        client_message_id: client_id.map(str::to_owned),
+        created_at: now,
+    }
+}
+
+async fn provisioning_creates_a_whole_workspace_once(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let ws = store.workspace(s.ws).await.unwrap();
+    assert_eq!((ws.seats, ws.time_zone.as_str()), (3, "Asia/Seoul"));
+    assert_eq!(ws.created_at, clock.now(), "times round-trip to the microsecond");
+    let admin = store.first_admin().await.unwrap().unwrap();
+    assert_eq!((admin.id, admin.role, admin.certified), (s.admin, Role::Admin, true));
+    let principal = store.principal("hash-admin").await.unwrap().unwrap();
+    assert_eq!((principal.workspace_id, principal.role), (s.ws, Role::Admin));
+    let webchat = store.channel(s.ws, ChannelKind::Webchat).await.unwrap();
+    assert_eq!(webchat.widget_key.as_deref(), Some("wk_admin"));
+    assert_eq!(store.channel_by_widget_key("wk_admin").await.unwrap().unwrap().workspace_id, s.ws);
+    assert!(store.channel(s.ws, ChannelKind::Sms).await.unwrap().widget_key.is_none());
+    // A second bootstrap on a non-empty database does nothing.
+    let again = Provisioning {
+        workspace: Workspace {
+            id: WorkspaceId::new(),
+            name: "x".into(),
+            seats: 1,
+            time_zone: "UTC".into(),
+            created_at: clock.now(),
+        },
+        admin: account(WorkspaceId::new(), "other", Role::Admin, None, true, clock.now()),
+        admin_token_hash: "h2".into(),
+        widget_key: "wk2".into(),
+        channels: vec![],
+    };
+    assert!(!store.provision(&again, true).await.unwrap());
+    assert!(store.principal("h2").await.unwrap().is_none());
+}
+on_both_backends!(provisioning, provisioning_creates_a_whole_workspace_once);
+
+async fn logins_are_unique_and_certification_respects_seats(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 2).await;
+    let agent = account(s.ws, "agent1", Role::Agent, Some(s.admin), false, clock.now());
+    store.insert_account(&agent).await.unwrap();
+    let dup = account(s.ws, "agent1", Role::Agent, Some(s.admin), false, clock.now());
+    assert!(matches!(store.insert_account(&dup).await, Err(StoreError::Taken("login"))));
+    let (found, hash) = store.account_by_login("agent1").await.unwrap().unwrap();
+    assert_eq!((found.id, found.certified, hash.as_str()), (agent.id, false, "$argon2id$placeholder"));
+    store.insert_token("agent-token", &found, clock.now()).await.unwrap();
+    assert!(store.principal("agent-token").await.unwrap().is_none(), "uncertified accounts cannot use tokens");
+    assert!(store.certify(s.ws, agent.id).await.unwrap().certified);
+    assert!(store.certify(s.ws, agent.id).await.unwrap().certified, "certifying twice is harmless");
+    assert_eq!(store.principal("agent-token").await.unwrap().unwrap().role, Role::Agent);
+    let third = account(s.ws, "agent2", Role::Agent, Some(s.admin), false, clock.now());
+    store.insert_account(&third).await.unwrap();
+    assert!(matches!(store.certify(s.ws, third.id).await, Err(StoreError::SeatLimit { seats: 2 })));
+    assert!(!store.uncertify(s.ws, agent.id).await.unwrap().certified);
+    assert!(store.principal("agent-token").await.unwrap().is_none(), "uncertifying revokes tokens");
+    assert!(store.certify(s.ws, third.id).await.unwrap().certified, "the freed seat can be used");
+    let changed = store
+        .update_account(
+            s.ws,
+            third.id,
+            &AccountChanges { name: Some("새 이름".into()), counselling: Some(false), ..Default::default() },
+        )
+        .await
+        .unwrap();
+    assert_eq!((changed.name.as_str(), changed.counselling), ("새 이름", false));
+    let deleted = store.delete_account(s.ws, third.id, clock.now()).await.unwrap();
+    assert_eq!(deleted.deleted_at, Some(clock.now()));
+    assert_eq!(deleted.display_name(), "새 이름 (deleted)");
+    assert!(matches!(store.delete_account(s.ws, third.id, clock.now()).await, Err(StoreError::NotFound)));
+    assert_eq!(store.accounts(s.ws).await.unwrap().len(), 3);
+}
+on_both_backends!(accounts, logins_are_unique_and_certification_respects_seats);
+
+async fn concurrent_certification_never_exceeds_seats(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 4).await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let a = account(s.ws, &format!("agent{i}"), Role::Agent, Some(s.admin), false, clock.now());
+        store.insert_account(&a).await.unwrap();
+        ids.push(a.id);
+    }
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (store, id, ws) = (Arc::clone(&store), *id, s.ws);
+            tokio::spawn(async move { store.certify(ws, id).await })
+        })
+        .collect();
+    let mut granted = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => granted += 1,
+            Err(StoreError::SeatLimit { seats: 4 }) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    assert_eq!(granted, 3, "4 seats, the admin holds one");
+}
+on_both_backends!(seat_race, concurrent_certification_never_exceeds_seats);
+
+async fn workspaces_never_see_each_other(store: Arc<dyn Store>, clock: FixedClock) {
+    let a = seed(store.as_ref(), &clock, "admin-a", 3).await;
+    let b = seed(store.as_ref(), &clock, "admin-b", 3).await;
+    let room = store.open_conversation(&conversation(a.ws, None, clock.now())).await.unwrap();
+    assert!(matches!(store.account(b.ws, a.admin).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.room(b.ws, room.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.certify(b.ws, a.admin).await, Err(StoreError::NotFound)));
+    let m = message("hello", Some("c1"), clock.now());
+    assert!(matches!(store.append_message(b.ws, room.id, &m).await, Err(StoreError::NotFound)));
+    assert!(store.messages_after(b.ws, room.id, 0, 10).await.unwrap().is_empty());
+    assert_eq!(store.accounts(b.ws).await.unwrap().len(), 1);
+}
+on_both_backends!(isolation, workspaces_never_see_each_other);
+
+async fn messages_are_sequenced_and_idempotent(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let c = conversation(s.ws, Some("shop-42"), clock.now());
+    let room = store.open_conversation(&c).await.unwrap();
+    assert_eq!((room.status, room.last_seq, room.customer.name.as_deref()), (RoomStatus::Bot, 0, Some("김해피")));
+    assert_eq!(store.room_by_token(&c.token_hash).await.unwrap(), Some((s.ws, room.id)));
+    assert_eq!(store.room_by_token("unknown").await.unwrap(), None);
+
+    let first = store
+        .append_message(s.ws, room.id, &message("주문 1001 어디쯤이에요?", Some("c1"), clock.now()))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert_eq!(first.message.seq, 1);
+    clock.advance(TimeDelta::seconds(3));
+    let again = store.append_message(s.ws, room.id, &message("different text", Some("c1"), clock.now())).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.message, first.message, "a repeated client id returns the first message unchanged");
+    let second = store.append_message(s.ws, room.id, &message("and 1002?", Some("c2"), clock.now())).await.unwrap();
+    assert_eq!(second.message.seq, 2, "a duplicate does not consume a sequence number");
+    let bot = NewMessage { author: Author::Bot, ..message("1001 is on its way", None, clock.now()) };
+    assert_eq!(store.append_message(s.ws, room.id, &bot).await.unwrap().message.seq, 3);
+
+    let after_one = store.messages_after(s.ws, room.id, 1, 10).await.unwrap();
+    assert_eq!(after_one.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![2, 3]);
+    let recent = store.recent_messages(s.ws, room.id, 2).await.unwrap();
+    assert_eq!(recent.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), vec!["and 1002?", "1001 is on its way"]);
+    let room = store.room(s.ws, room.id).await.unwrap();
+    assert_eq!(
+        (room.last_seq, room.last_message_author, room.last_message_at),
+        (3, Some(Author::Bot), Some(clock.now()))
+    );
+
+    // The same external id is the same customer, with details filled in.
+    let mut next = conversation(s.ws, Some("shop-42"), clock.now());
+    next.customer.phone = Some("+821012345678".into());
+    let room2 = store.open_conversation(&next).await.unwrap();
+    assert_eq!(room2.customer.id, room.customer.id);
+    assert_eq!(room2.customer.phone.as_deref(), Some("+821012345678"));
+    assert_eq!(room2.customer.email.as_deref(), Some("happy@example.com"));
+    let stranger = store.open_conversation(&conversation(s.ws, None, clock.now())).await.unwrap();
+    assert_ne!(stranger.customer.id, room.customer.id);
+}
+on_both_backends!(messages, messages_are_sequenced_and_idempotent);
+
+async fn concurrent_appends_get_gap_free_sequences(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let room = store.open_conversation(&conversation(s.ws, None, clock.now())).await.unwrap();
+    let now = clock.now();
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            // Every message is sent twice at once: the retry must not store a second copy.
+            let client = format!("c{}", i / 2);
+            tokio::spawn(async move { store.append_message(s.ws, room.id, &message("hi", Some(&client), now)).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for t in tasks {
+        if !t.await.unwrap().unwrap().duplicate {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 20);
+    let all = store.messages_after(s.ws, room.id, 0, 100).await.unwrap();
+    assert_eq!(all.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=20).collect::<Vec<i64>>());
+}
+on_both_backends!(append_race, concurrent_appends_get_gap_free_sequences);
+
+async fn widget_origins_are_recorded(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap();
+    let first = clock.now();
+    clock.advance(TimeDelta::minutes(1));
+    store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap();
+    store.record_widget_origin(s.ws, "http://localhost:3000", first).await.unwrap();
+    let seen = store.widget_origins(s.ws).await.unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].origin, "https://shop.example.com");
+    assert_eq!((seen[0].first_seen_at, seen[0].last_seen_at), (first, clock.now()));
+}
+on_both_backends!(origins, widget_origins_are_recorded);
