@@ -89,6 +89,8 @@ status_json!(Accepted, StatusCode::ACCEPTED, 202);
 
 /// The whole application: routes, documentation and middleware.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    // Install the recorder before the first request, so no early measurement is dropped.
+    let _ = crate::telemetry::metrics();
     aide::generate::on_error(|e| tracing::warn!(error = %e, "OpenAPI generation"));
     aide::generate::extract_schemas(true);
     let mut api = OpenApi {

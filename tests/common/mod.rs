@@ -126,6 +126,7 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server on a fresh database; `None` when the backend is not available locally.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        init_test_logs();
         let db = TestDb::new(backend).await?;
         let over =
             Overrides { addr: Some("127.0.0.1:0".into()), database_url: Some(db.url.clone()), ..Default::default() };
@@ -150,10 +151,10 @@ impl TestApp {
     }
 
     /// A second workspace on the same database.
-    pub async fn second_workspace(&self, admin_login: &str) -> Provisioned {
+    pub async fn second_workspace(&self, admin_login: &str, seats: i64) -> Provisioned {
         let spec = WorkspaceSpec {
             name: "Other brand".into(),
-            seats: 5,
+            seats,
             time_zone: "Asia/Seoul".into(),
             admin_login: admin_login.into(),
             admin_password: None,
@@ -246,5 +247,12 @@ impl SseReader {
             let chunk = self.stream.next().await.expect("stream open").expect("stream chunk");
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+}
+
+/// Logs to the test output when `TEST_LOG` is set.
+pub fn init_test_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter("debug,hyper=info,h2=info").with_test_writer().try_init();
     }
 }

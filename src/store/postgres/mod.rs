@@ -14,6 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::{RoomSignal, Store, StoreResult};
 
@@ -24,6 +25,8 @@ pub(crate) const ROOM_CHANNEL: &str = "sangdam_rooms";
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Cancelled on close, so the notification listener lets go of its connection.
+    closing: CancellationToken,
 }
 
 impl PgStore {
@@ -33,7 +36,7 @@ impl PgStore {
         let pool =
             PgPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, closing: CancellationToken::new() })
     }
 
     /// The pool, for tests that need to reset the schema.
@@ -54,6 +57,7 @@ impl Store for PgStore {
     }
 
     async fn close(&self) {
+        self.closing.cancel();
         self.pool.close().await;
     }
 
@@ -61,9 +65,14 @@ impl Store for PgStore {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(ROOM_CHANNEL).await?;
         let (tx, rx) = mpsc::channel(1024);
+        let closing = self.closing.clone();
         tokio::spawn(async move {
             loop {
-                match listener.recv().await {
+                let received = tokio::select! {
+                    _ = closing.cancelled() => return,
+                    received = listener.recv() => received,
+                };
+                match received {
                     Ok(note) => {
                         if let Some(signal) = RoomSignal::parse(note.payload())
                             && tx.send(signal).await.is_err()

@@ -1,0 +1,474 @@
+//! The HTTP API as a client sees it: a real server on a free port, real requests.
+
+mod common;
+
+use common::{Backend, SseReader, TestApp};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn error_of(res: reqwest::Response) -> (StatusCode, String) {
+    let status = res.status();
+    let body: Value = res.json().await.expect("error bodies are JSON");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {body}");
+    (status, body["error"].as_str().expect("error has a code").to_owned())
+}
+
+#[tokio::test]
+async fn health_and_openapi_document_every_route() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let health: Value = app.http.get(app.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((health["status"].as_str(), health["database"].as_str()), (Some("ok"), Some("sqlite")));
+
+    let res = app.http.get(app.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    let mut expected = vec![
+        "GET /healthz",
+        "GET /metrics",
+        "GET /openapi.json",
+        "POST /v1/auth/login",
+        "POST /v1/auth/logout",
+        "GET /v1/me",
+        "GET /v1/accounts",
+        "POST /v1/accounts",
+        "GET /v1/accounts/{id}",
+        "PATCH /v1/accounts/{id}",
+        "DELETE /v1/accounts/{id}",
+        "POST /v1/accounts/{id}/certify",
+        "POST /v1/accounts/{id}/uncertify",
+        "GET /v1/channels/{channel}",
+        "GET /v1/webchat/settings",
+        "POST /v1/webchat/conversations",
+        "GET /v1/webchat/conversations/{id}/messages",
+        "POST /v1/webchat/conversations/{id}/messages",
+        "GET /v1/webchat/conversations/{id}/events",
+        "GET /widget.js",
+    ];
+    expected.sort();
+    assert_eq!(documented, expected);
+    // Schemas come from the Rust types: the message body names its fields.
+    let post = &doc["paths"]["/v1/webchat/conversations/{id}/messages"]["post"];
+    assert!(post["requestBody"].is_object(), "request body documented");
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("sangdam_http_requests_total"), "{metrics}");
+    app.stop().await;
+}
+
+async fn webchat_round_trip(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    // The operator sees the widget key; the widget's first call records the page origin.
+    let channel: Value = app
+        .http
+        .get(app.url("/v1/channels/webchat"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(channel["widget_key"].as_str(), Some(app.widget_key.as_str()));
+    assert!(channel["embed_snippet"].as_str().unwrap().contains("/widget.js"));
+    let settings = app
+        .http
+        .get(app.url("/v1/webchat/settings"))
+        .header("X-Widget-Key", &app.widget_key)
+        .header("Origin", "https://shop.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settings.status(), 200);
+    assert_eq!(settings.headers()["access-control-allow-origin"], "*");
+    let channel: Value = app
+        .http
+        .get(app.url("/v1/channels/webchat"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(channel["seen_origins"][0]["origin"], "https://shop.example.com");
+
+    let (id, token) = app.open_conversation(json!({"name": "김해피", "email": "happy@example.com"})).await;
+    let events_url = app.url(&format!("/v1/webchat/conversations/{id}/events"));
+    let live = app.http.get(&events_url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    assert!(live.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut live = SseReader::new(live);
+
+    let (status, first) = app.post_message(&id, &token, "주문번호 1001 배송 어디쯤이에요?", "c-1").await;
+    assert_eq!(status, 202);
+    let event = live.next(5).await;
+    assert_eq!((event.id.as_deref(), event.event.as_deref()), (Some("1"), Some("message")));
+    let data: Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!(data["text"], "주문번호 1001 배송 어디쯤이에요?");
+    assert_eq!(data["author"], "customer");
+    assert_eq!(data["id"], first["message_id"]);
+
+    // A retry with the same client_message_id is the same message, stored once.
+    let (status, retry) = app.post_message(&id, &token, "주문번호 1001 배송 어디쯤이에요?", "c-1").await;
+    assert_eq!((status, &retry["message_id"]), (202, &first["message_id"]));
+    app.post_message(&id, &token, "second", "c-2").await;
+    app.post_message(&id, &token, "third", "c-3").await;
+    let (second, third) = (live.next(5).await, live.next(5).await);
+    assert_eq!((second.id.as_deref(), third.id.as_deref()), (Some("2"), Some("3")));
+
+    let history: Value = app
+        .http
+        .get(app.url(&format!("/v1/webchat/conversations/{id}/messages")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> =
+        history["messages"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, vec!["주문번호 1001 배송 어디쯤이에요?", "second", "third"]);
+    let keys: Vec<&String> = history["messages"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, vec!["author", "created_at", "id", "text"]);
+
+    // Reconnecting with Last-Event-ID delivers only what came after it.
+    let resumed = app.http.get(&events_url).bearer_auth(&token).header("Last-Event-ID", "1").send().await.unwrap();
+    let mut resumed = SseReader::new(resumed);
+    let (a, b) = (resumed.next(5).await, resumed.next(5).await);
+    assert_eq!((a.id.as_deref(), b.id.as_deref()), (Some("2"), Some("3")));
+    // EventSource cannot send headers: the token and the resume point also work as query parameters.
+    let by_query = app.http.get(format!("{events_url}?token={token}&last_event_id=2")).send().await.unwrap();
+    let mut by_query = SseReader::new(by_query);
+    assert_eq!(by_query.next(5).await.id.as_deref(), Some("3"));
+    app.post_message(&id, &token, "fourth", "c-4").await;
+    assert_eq!(resumed.next(5).await.id.as_deref(), Some("4"));
+    assert_eq!(by_query.next(5).await.id.as_deref(), Some("4"));
+    drop((live, resumed, by_query));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn webchat_round_trip_on_sqlite() {
+    webchat_round_trip(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn webchat_round_trip_on_postgres() {
+    webchat_round_trip(Backend::Postgres).await;
+}
+
+async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Response {
+    app.http.post(app.url("/v1/auth/login")).json(&json!({"login": login, "password": password})).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn roles_certification_and_workspace_boundaries() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = &app.admin_token;
+    let create = |body: Value, token: String| {
+        let req = app.http.post(app.url("/v1/accounts")).bearer_auth(token).json(&body);
+        async move { req.send().await.unwrap() }
+    };
+    let res = create(
+        json!({"login": "agent.kim", "password": "s3cret-pass", "name": "김상담", "role": "agent"}),
+        admin.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let agent_id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // Uncertified accounts cannot log in; certified ones can.
+    assert_eq!(
+        error_of(login(&app, "agent.kim", "s3cret-pass").await).await,
+        (StatusCode::FORBIDDEN, "not_certified".into())
+    );
+    let res =
+        app.http.post(app.url(&format!("/v1/accounts/{agent_id}/certify"))).bearer_auth(admin).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        error_of(login(&app, "agent.kim", "wrong-pass").await).await,
+        (StatusCode::UNAUTHORIZED, "bad_credentials".into())
+    );
+    assert_eq!(
+        error_of(login(&app, "nobody", "s3cret-pass").await).await,
+        (StatusCode::UNAUTHORIZED, "bad_credentials".into())
+    );
+    let res = login(&app, "agent.kim", "s3cret-pass").await;
+    assert_eq!(res.status(), 200);
+    let agent_token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+
+    // Agents only chat: admin operations are 403.
+    let res =
+        create(json!({"login": "x.y", "password": "s3cret-pass", "name": "X", "role": "agent"}), agent_token.clone())
+            .await;
+    assert_eq!(error_of(res).await, (StatusCode::FORBIDDEN, "forbidden".into()));
+    let res = app
+        .http
+        .post(app.url(&format!("/v1/accounts/{agent_id}/certify")))
+        .bearer_auth(&agent_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = app.http.get(app.url("/v1/channels/webchat")).bearer_auth(&agent_token).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let me: Value =
+        app.http.get(app.url("/v1/me")).bearer_auth(&agent_token).send().await.unwrap().json().await.unwrap();
+    assert_eq!((me["role"].as_str(), me["name"].as_str()), (Some("agent"), Some("김상담")));
+    // Agents and managers cannot be converted into each other.
+    let res = app
+        .http
+        .patch(app.url(&format!("/v1/accounts/{agent_id}")))
+        .bearer_auth(admin)
+        .json(&json!({"role": "manager"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(res).await, (StatusCode::CONFLICT, "role_conversion".into()));
+
+    // Workspace B cannot see or touch workspace A's records.
+    let b = app.second_workspace("admin-b", 2).await;
+    let b_token = b.admin_token.expose().to_owned();
+    let res = app.http.get(app.url(&format!("/v1/accounts/{agent_id}"))).bearer_auth(&b_token).send().await.unwrap();
+    assert_eq!(error_of(res).await, (StatusCode::NOT_FOUND, "not_found".into()));
+    let res =
+        app.http.post(app.url(&format!("/v1/accounts/{agent_id}/certify"))).bearer_auth(&b_token).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let (conv_a, _) = app.open_conversation(json!({})).await;
+    let res = app
+        .http
+        .post(app.url("/v1/webchat/conversations"))
+        .header("X-Widget-Key", &b.widget_key)
+        .json(&json!({"customer": {}}))
+        .send()
+        .await
+        .unwrap();
+    let b_conv_token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let (status, _) = app.post_message(&conv_a, &b_conv_token, "hi", "c-x").await;
+    assert_eq!(status, 404, "a conversation token opens only its own conversation");
+
+    // Certifying past the seat count is 409 (workspace B has 2 seats, its admin holds one).
+    let mut ids = Vec::new();
+    for login in ["b.one", "b.two"] {
+        let res =
+            create(json!({"login": login, "password": "s3cret-pass", "name": login, "role": "agent"}), b_token.clone())
+                .await;
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let certify = |id: &str| app.http.post(app.url(&format!("/v1/accounts/{id}/certify"))).bearer_auth(&b_token).send();
+    assert_eq!(certify(&ids[0]).await.unwrap().status(), 200);
+    assert_eq!(error_of(certify(&ids[1]).await.unwrap()).await, (StatusCode::CONFLICT, "seat_limit".into()));
+
+    // Logging out revokes the token.
+    let res = app.http.post(app.url("/v1/auth/logout")).bearer_auth(&agent_token).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    let res = app.http.get(app.url("/v1/me")).bearer_auth(&agent_token).send().await.unwrap();
+    assert_eq!(error_of(res).await, (StatusCode::UNAUTHORIZED, "unauthorized".into()));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (id, token) = app.open_conversation(json!({})).await;
+    let messages = app.url(&format!("/v1/webchat/conversations/{id}/messages"));
+    let raw = |body: Vec<u8>| {
+        app.http.post(&messages).bearer_auth(&token).header("content-type", "application/json").body(body).send()
+    };
+
+    let cases: Vec<(&str, reqwest::Response, StatusCode, &str)> = vec![
+        ("malformed JSON", raw(b"{\"text\": ".to_vec()).await.unwrap(), StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            "unknown field",
+            raw(br#"{"text":"hi","client_message_id":"c","extra":1}"#.to_vec()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "missing field",
+            raw(br#"{"text":"hi"}"#.to_vec()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "2 MB body",
+            raw(format!(r#"{{"text":"{}","client_message_id":"c"}}"#, "a".repeat(2 * 1024 * 1024)).into_bytes())
+                .await
+                .unwrap(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        (
+            "invalid UTF-8",
+            raw(b"{\"text\":\"\xff\xfe\",\"client_message_id\":\"c\"}".to_vec()).await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "empty text",
+            raw(br#"{"text":"   ","client_message_id":"c"}"#.to_vec()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_message",
+        ),
+        (
+            "no content type",
+            app.http.post(&messages).bearer_auth(&token).body("{}").send().await.unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "missing customer token",
+            app.http.post(&messages).json(&json!({"text": "hi", "client_message_id": "c"})).send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "wrong customer token",
+            app.http
+                .post(&messages)
+                .bearer_auth("sdc_nope")
+                .json(&json!({"text": "hi", "client_message_id": "c"}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "missing operator token",
+            app.http.get(app.url("/v1/accounts")).send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "wrong operator token",
+            app.http.get(app.url("/v1/accounts")).bearer_auth("sdm_wrong").send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "wrong widget key",
+            app.http
+                .post(app.url("/v1/webchat/conversations"))
+                .header("X-Widget-Key", "wk_wrong")
+                .json(&json!({"customer": {}}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_widget_key",
+        ),
+        (
+            "missing widget key",
+            app.http.get(app.url("/v1/webchat/settings")).send().await.unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "invalid_widget_key",
+        ),
+        (
+            "invalid customer email",
+            app.http
+                .post(app.url("/v1/webchat/conversations"))
+                .header("X-Widget-Key", &app.widget_key)
+                .json(&json!({"customer": {"email": "not-an-address"}}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "unknown id",
+            app.http
+                .get(app.url("/v1/accounts/00000000-0000-7000-8000-000000000000"))
+                .bearer_auth(&app.admin_token)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "malformed id",
+            app.http.get(app.url("/v1/accounts/not-an-id")).bearer_auth(&app.admin_token).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "bad Last-Event-ID",
+            app.http
+                .get(app.url(&format!("/v1/webchat/conversations/{id}/events")))
+                .bearer_auth(&token)
+                .header("Last-Event-ID", "yesterday")
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_last_event_id",
+        ),
+        (
+            "unknown route",
+            app.http.get(app.url("/v1/nothing")).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "wrong method",
+            app.http.delete(app.url("/v1/auth/login")).send().await.unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "weak password",
+            app.http
+                .post(app.url("/v1/accounts"))
+                .bearer_auth(&app.admin_token)
+                .json(&json!({"login": "shorty", "password": "123", "name": "S", "role": "agent"}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_account",
+        ),
+        (
+            "a second admin",
+            app.http
+                .post(app.url("/v1/accounts"))
+                .bearer_auth(&app.admin_token)
+                .json(&json!({"login": "boss2", "password": "long-enough", "name": "B", "role": "admin"}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_account",
+        ),
+    ];
+    for (what, res, status, code) in cases {
+        assert!(res.headers().get("x-request-id").is_some(), "{what}: every answer carries a request id");
+        assert_eq!(error_of(res).await, (status, code.to_owned()), "{what}");
+    }
+    // Nothing above stored a message.
+    let history: Value = app.http.get(&messages).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(history["messages"].as_array().unwrap().len(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_widget_script_is_served() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let res = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/javascript"));
+    let js = res.text().await.unwrap();
+    assert!(js.contains("/v1/webchat/settings") && js.contains("X-Widget-Key"));
+    app.stop().await;
+}

@@ -1,0 +1,126 @@
+//! Nothing acknowledged is lost: SIGKILL the real binary after a burst of 2xx message posts,
+//! restart it on the same database, and find every acknowledged message.
+
+mod common;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Backend, TestDb};
+use serde_json::{Value, json};
+
+const ADMIN_TOKEN: &str = "sdm_durability-test-admin-token-0123456789";
+
+/// Starts `sangdam serve` on a free port and returns it with its base URL.
+fn start(db: &TestDb) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sangdam"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url])
+        .env("SANGDAM_ADMIN_TOKEN", ADMIN_TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn sangdam");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("the server prints its address").unwrap();
+        if let Some(rest) = line.strip_prefix("sangdam listening on ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+async fn acknowledged_messages_survive_sigkill(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let http = reqwest::Client::new();
+    let (mut child, base) = start(&db);
+
+    let channel: Value = http
+        .get(format!("{base}/v1/channels/webchat"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = channel["widget_key"].as_str().unwrap().to_owned();
+    let opened: Value = http
+        .post(format!("{base}/v1/webchat/conversations"))
+        .header("X-Widget-Key", &key)
+        .json(&json!({"customer": {"name": "Durable"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = opened["conversation_id"].as_str().unwrap().to_owned();
+    let token = opened["token"].as_str().unwrap().to_owned();
+
+    // Eight clients post as fast as they can; the server is killed once 200 posts were acknowledged,
+    // while others are still in flight.
+    let acked: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let (http, acked, url, token) =
+            (http.clone(), Arc::clone(&acked), format!("{base}/v1/webchat/conversations/{id}/messages"), token.clone());
+        clients.push(tokio::spawn(async move {
+            for n in 0.. {
+                let body =
+                    json!({"text": format!("message {client}-{n}"), "client_message_id": format!("{client}-{n}")});
+                let Ok(res) = http.post(&url).bearer_auth(&token).json(&body).send().await else { return };
+                if res.status() != 202 {
+                    return;
+                }
+                let Ok(answer) = res.json::<Value>().await else { return };
+                acked.lock().unwrap().insert(answer["message_id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    while acked.lock().unwrap().len() < 200 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 200);
+
+    let (mut child, base) = start(&db);
+    let history: Value = http
+        .get(format!("{base}/v1/webchat/conversations/{id}/messages"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: HashSet<String> =
+        history["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    let lost: Vec<_> = acked.difference(&stored).collect();
+    assert!(lost.is_empty(), "{} acknowledged messages were lost: {lost:?}", lost.len());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_sigkill_on_sqlite() {
+    acknowledged_messages_survive_sigkill(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn acknowledged_messages_survive_sigkill_on_postgres() {
+    acknowledged_messages_survive_sigkill(Backend::Postgres).await;
+}
