@@ -201,6 +201,21 @@ pub struct NewMessage {
     pub created_at: DateTime<Utc>,
 }
 
+impl NewMessage {
+    /// The message as stored at position `seq` of `room`.
+    pub fn stored(&self, room: RoomId, seq: i64) -> Message {
+        Message {
+            id: self.id,
+            room_id: room,
+            seq,
+            author: self.author,
+            author_account_id: self.author_account_id,
+            text: self.text.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
 /// The outcome of storing a message.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Appended {

@@ -10,6 +10,21 @@ use crate::store::rows::{MessageRow, RoomRow, message_columns, room_columns};
 use crate::store::{NewConversation, RoomSignal, RoomStore, StoreError, StoreResult};
 
 impl PgStore {
+    /// The message stored earlier under `m`'s client id, if any.
+    async fn earlier(&self, room: RoomId, m: &NewMessage) -> StoreResult<Option<Message>> {
+        let Some(client_id) = &m.client_message_id else { return Ok(None) };
+        let row = sqlx::query_as::<_, MessageRow>(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE room_id = $1 AND client_message_id = $2"
+        ))
+        .bind(room)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Message::from))
+    }
+
     async fn room_in<'e, E>(executor: E, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>
     where
         E: sqlx::Executor<'e, Database = sqlx::Postgres>,
@@ -81,7 +96,7 @@ impl RoomStore for PgStore {
     async fn append_message(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage) -> StoreResult<Appended> {
         let mut tx = self.pool.begin().await?;
         // Bumping the room's counter locks the room row: appends to one room are serialised, so
-        // sequence numbers commit in order and a duplicate check below cannot race.
+        // sequence numbers commit in order.
         let seq: i64 = sqlx::query_scalar(
             "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = $1, last_message_at = $2 \
              WHERE workspace_id = $3 AND id = $4 RETURNING last_seq",
@@ -93,22 +108,7 @@ impl RoomStore for PgStore {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        if let Some(client_id) = &m.client_message_id {
-            let earlier = sqlx::query_as::<_, MessageRow>(concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM messages WHERE room_id = $1 AND client_message_id = $2"
-            ))
-            .bind(room)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(earlier) = earlier {
-                tx.rollback().await?;
-                return Ok(Appended { message: earlier.into(), duplicate: true });
-            }
-        }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
@@ -122,20 +122,20 @@ impl RoomStore for PgStore {
         .bind(&m.client_message_id)
         .bind(m.created_at)
         .execute(&mut *tx)
-        .await?;
+        .await;
+        // A repeated client_message_id (a retry) is refused by the unique index; the earlier
+        // message is the answer and the counter bump is rolled back.
+        if let Err(e) = inserted {
+            tx.rollback().await?;
+            return match self.earlier(room, m).await? {
+                Some(message) => Ok(Appended { message, duplicate: true }),
+                None => Err(e.into()),
+            };
+        }
         let signal = RoomSignal { workspace_id: ws, room_id: room, seq };
         sqlx::query("SELECT pg_notify($1, $2)").bind(ROOM_CHANNEL).bind(signal.encode()).execute(&mut *tx).await?;
         tx.commit().await?;
-        let message = Message {
-            id: m.id,
-            room_id: room,
-            seq,
-            author: m.author,
-            author_account_id: m.author_account_id,
-            text: m.text.clone(),
-            created_at: m.created_at,
-        };
-        Ok(Appended { message, duplicate: false })
+        Ok(Appended { message: m.stored(room, seq), duplicate: false })
     }
 
     async fn messages_after(

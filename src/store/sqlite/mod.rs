@@ -10,6 +10,7 @@
 //! throughput for that too.
 
 mod accounts;
+mod appender;
 mod channels;
 mod rooms;
 mod workspaces;
@@ -31,6 +32,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Read-only connections.
     reader: SqlitePool,
+    /// Group-committing message appends.
+    appender: appender::Appender,
 }
 
 impl SqliteStore {
@@ -64,7 +67,8 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let appender = appender::Appender::spawn(writer.clone());
+        Ok(Self { writer, reader, appender })
     }
 
     /// Opens a store at a path given as text (for tests and the CLI).

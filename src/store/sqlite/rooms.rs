@@ -76,59 +76,7 @@ impl RoomStore for SqliteStore {
     }
 
     async fn append_message(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage) -> StoreResult<Appended> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(client_id) = &m.client_message_id {
-            let earlier = sqlx::query_as::<_, MessageRow>(concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM messages WHERE room_id = ? AND client_message_id = ? AND workspace_id = ?"
-            ))
-            .bind(room)
-            .bind(client_id)
-            .bind(ws)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(earlier) = earlier {
-                return Ok(Appended { message: earlier.into(), duplicate: true });
-            }
-        }
-        let seq: i64 = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = ?, last_message_at = ? \
-             WHERE workspace_id = ? AND id = ? RETURNING last_seq",
-        )
-        .bind(m.author.as_str())
-        .bind(ts(m.created_at))
-        .bind(ws)
-        .bind(room)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        sqlx::query(
-            "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(m.id)
-        .bind(ws)
-        .bind(room)
-        .bind(seq)
-        .bind(m.author.as_str())
-        .bind(m.author_account_id)
-        .bind(&m.text)
-        .bind(&m.client_message_id)
-        .bind(ts(m.created_at))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        let message = Message {
-            id: m.id,
-            room_id: room,
-            seq,
-            author: m.author,
-            author_account_id: m.author_account_id,
-            text: m.text.clone(),
-            created_at: m.created_at,
-        };
-        Ok(Appended { message, duplicate: false })
+        self.appender.append(ws, room, m.clone()).await
     }
 
     async fn messages_after(
