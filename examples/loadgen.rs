@@ -49,7 +49,10 @@ async fn main() -> anyhow::Result<()> {
         (Some(url), Some(key)) => (url.trim_end_matches('/').to_owned(), key.clone(), "external", None),
         _ => {
             let dir = tempfile::tempdir()?;
-            let url = args.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", dir.path().join("sangdam.db").display()));
+            let url = args
+                .database_url
+                .clone()
+                .unwrap_or_else(|| format!("sqlite:{}", dir.path().join("sangdam.db").display()));
             _dir = dir;
             let over = Overrides { addr: Some("127.0.0.1:0".into()), database_url: Some(url), ..Default::default() };
             let config = Config::resolve(FileConfig::default(), over, None)?;
@@ -81,7 +84,10 @@ async fn main() -> anyhow::Result<()> {
             .error_for_status()?
             .json()
             .await?;
-        conversations.push((opened["conversation_id"].as_str().unwrap().to_owned(), opened["token"].as_str().unwrap().to_owned()));
+        conversations.push((
+            opened["conversation_id"].as_str().unwrap().to_owned(),
+            opened["token"].as_str().unwrap().to_owned(),
+        ));
     }
 
     let start = Instant::now();
@@ -117,7 +123,12 @@ async fn main() -> anyhow::Result<()> {
         errors += e;
     }
     latencies.sort();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     let ms = |d: Duration| (d.as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
     let report = json!({
         "backend": backend,

@@ -43,6 +43,9 @@ pub enum AccountError {
     /// The account exists and the password is right, but it is not certified.
     #[error("this account is not certified; ask the workspace admin to certify it")]
     NotCertified,
+    /// Hashing a password failed (never the caller's fault).
+    #[error("{0}")]
+    Internal(String),
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -244,7 +247,7 @@ fn valid_password(password: &str) -> Result<()> {
 }
 
 fn internal(e: anyhow::Error) -> AccountError {
-    AccountError::Store(StoreError::Database(sqlx::Error::Protocol(e.to_string())))
+    AccountError::Internal(e.to_string())
 }
 
 #[cfg(test)]

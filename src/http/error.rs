@@ -122,6 +122,7 @@ impl From<AccountError> for ApiError {
             AccountError::RoleConversion { .. } => ApiError::new(StatusCode::CONFLICT, "role_conversion", message),
             AccountError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
             AccountError::NotCertified => ApiError::new(StatusCode::FORBIDDEN, "not_certified", message),
+            AccountError::Internal(cause) => ApiError::internal(cause),
             AccountError::Store(e) => e.into(),
         }
     }

@@ -7,7 +7,7 @@ use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
@@ -213,8 +213,8 @@ pub fn routes() -> ApiRouter<AppState> {
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
-            "x-widget-key".parse().expect("valid header name"),
-            "last-event-id".parse().expect("valid header name"),
+            HeaderName::from_static("x-widget-key"),
+            HeaderName::from_static("last-event-id"),
         ])
         .max_age(Duration::from_secs(3600));
     ApiRouter::new()

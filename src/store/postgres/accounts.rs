@@ -35,26 +35,34 @@ impl PgStore {
     }
 }
 
+/// Inserts an account row; shared by registration and workspace provisioning.
+pub(super) async fn insert_account<'e, E>(executor: E, a: &AccountRecord) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    sqlx::query(
+        "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(a.id)
+    .bind(a.workspace_id)
+    .bind(&a.login)
+    .bind(&a.password_hash)
+    .bind(&a.name)
+    .bind(a.role.as_str())
+    .bind(a.manager_id)
+    .bind(a.certified)
+    .bind(a.created_at)
+    .execute(executor)
+    .await
+    .map_err(|e| taken(e, "login"))?;
+    Ok(())
+}
+
 #[async_trait]
 impl AccountStore for PgStore {
     async fn insert_account(&self, a: &AccountRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(a.id)
-        .bind(a.workspace_id)
-        .bind(&a.login)
-        .bind(&a.password_hash)
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.manager_id)
-        .bind(a.certified)
-        .bind(a.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| taken(e, "login"))?;
-        Ok(())
+        insert_account(&self.pool, a).await
     }
 
     async fn account(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account> {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::types::Json;
 
-use super::{PgStore, taken};
+use super::PgStore;
 use crate::accounts::Account;
 use crate::channels::ChannelKind;
 use crate::ids::WorkspaceId;
@@ -33,22 +33,7 @@ impl WorkspaceStore for PgStore {
             .execute(&mut *tx)
             .await?;
         let a = &p.admin;
-        sqlx::query(
-            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(a.id)
-        .bind(a.workspace_id)
-        .bind(&a.login)
-        .bind(&a.password_hash)
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.manager_id)
-        .bind(a.certified)
-        .bind(a.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| taken(e, "login"))?;
+        super::accounts::insert_account(&mut *tx, a).await?;
         sqlx::query(
             "INSERT INTO api_tokens (token_hash, account_id, workspace_id, created_at) VALUES ($1, $2, $3, $4)",
         )

@@ -30,26 +30,34 @@ impl SqliteStore {
     }
 }
 
+/// Inserts an account row; shared by registration and workspace provisioning.
+pub(super) async fn insert_account<'e, E>(executor: E, a: &AccountRecord) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.id)
+    .bind(a.workspace_id)
+    .bind(&a.login)
+    .bind(&a.password_hash)
+    .bind(&a.name)
+    .bind(a.role.as_str())
+    .bind(a.manager_id)
+    .bind(a.certified)
+    .bind(ts(a.created_at))
+    .execute(executor)
+    .await
+    .map_err(|e| taken(e, "login"))?;
+    Ok(())
+}
+
 #[async_trait]
 impl AccountStore for SqliteStore {
     async fn insert_account(&self, a: &AccountRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(a.id)
-        .bind(a.workspace_id)
-        .bind(&a.login)
-        .bind(&a.password_hash)
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.manager_id)
-        .bind(a.certified)
-        .bind(ts(a.created_at))
-        .execute(&self.writer)
-        .await
-        .map_err(|e| taken(e, "login"))?;
-        Ok(())
+        insert_account(&self.writer, a).await
     }
 
     async fn account(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account> {

@@ -16,7 +16,6 @@ mod rooms;
 mod workspaces;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -69,11 +68,6 @@ impl SqliteStore {
             .await?;
         let appender = appender::Appender::spawn(writer.clone());
         Ok(Self { writer, reader, appender })
-    }
-
-    /// Opens a store at a path given as text (for tests and the CLI).
-    pub async fn open_str(path: &str) -> StoreResult<Self> {
-        Self::open(&std::path::PathBuf::from_str(path).unwrap_or_default()).await
     }
 }
 

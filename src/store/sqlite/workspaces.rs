@@ -30,22 +30,7 @@ impl WorkspaceStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         let a = &p.admin;
-        sqlx::query(
-            "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(a.id)
-        .bind(a.workspace_id)
-        .bind(&a.login)
-        .bind(&a.password_hash)
-        .bind(&a.name)
-        .bind(a.role.as_str())
-        .bind(a.manager_id)
-        .bind(a.certified)
-        .bind(ts(a.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| super::taken(e, "login"))?;
+        super::accounts::insert_account(&mut *tx, a).await?;
         sqlx::query("INSERT INTO api_tokens (token_hash, account_id, workspace_id, created_at) VALUES (?, ?, ?, ?)")
             .bind(&p.admin_token_hash)
             .bind(a.id)
