@@ -472,3 +472,49 @@ async fn the_widget_script_is_served() {
     assert!(js.contains("/v1/webchat/settings") && js.contains("X-Widget-Key"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_stream_on_one_process_sees_messages_written_by_another() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else { return };
+    // A second engine on the same PostgreSQL database, as in a multi-instance deployment.
+    let over = sangdam::config::Overrides {
+        addr: Some("127.0.0.1:0".into()),
+        database_url: Some(app.db.url.clone()),
+        ..Default::default()
+    };
+    let config = sangdam::config::Config::resolve(Default::default(), over, None).unwrap();
+    let other = sangdam::http::server::start_with(
+        &config,
+        app.db.store().await,
+        std::sync::Arc::new(sangdam::clock::SystemClock),
+    )
+    .await
+    .unwrap();
+    assert!(other.bootstrapped.is_none(), "the database is bootstrapped once");
+
+    let (id, token) = app.open_conversation(json!({})).await;
+    let live = app
+        .http
+        .get(app.url(&format!("/v1/webchat/conversations/{id}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut live = SseReader::new(live);
+    let res = app
+        .http
+        .post(format!("http://{}/v1/webchat/conversations/{id}/messages", other.addr))
+        .bearer_auth(&token)
+        .json(&json!({"text": "written elsewhere", "client_message_id": "x-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    // Well under the 30 s safety-net poll: the notification carried it.
+    let event = live.next(5).await;
+    assert_eq!(event.id.as_deref(), Some("1"));
+    assert!(event.data.contains("written elsewhere"));
+    drop(live);
+    other.stop().await.unwrap();
+    app.stop().await;
+}
