@@ -463,6 +463,37 @@ async fn bad_input_gets_a_clear_4xx() {
 }
 
 #[tokio::test]
+async fn browsers_may_call_the_webchat_api_from_any_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    for path in ["/v1/webchat/settings", "/v1/webchat/conversations", "/v1/webchat/conversations/x/messages"] {
+        let preflight = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("Origin", "https://shop.example.com")
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "x-widget-key,content-type,authorization")
+            .send()
+            .await
+            .unwrap();
+        assert!(preflight.status().is_success(), "{path}: {}", preflight.status());
+        assert_eq!(preflight.headers()["access-control-allow-origin"], "*", "{path}");
+        let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+        assert!(allowed.contains("x-widget-key") && allowed.contains("authorization"), "{path}: {allowed}");
+    }
+    // Operator routes stay same-origin.
+    let res = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/v1/accounts"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_widget_script_is_served() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let res = app.http.get(app.url("/widget.js")).send().await.unwrap();

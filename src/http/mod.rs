@@ -116,7 +116,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .finish_api(&mut api);
     document_security(&mut api);
     let doc = Arc::new(serde_json::to_string(&api).unwrap_or_else(|_| "{}".into()));
-    middleware::wrap(app.fallback(not_found).method_not_allowed_fallback(method_not_allowed))
+    // A 405 is answered by each route itself (inside its layers, so CORS preflights still reach
+    // the webchat CORS layer) and turned into the JSON error shape here.
+    middleware::wrap(app.fallback(not_found).layer(axum::middleware::map_response(method_not_allowed)))
         .layer(axum::Extension(doc))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -170,6 +172,16 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such route")
 }
 
-async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return response;
+    }
+    let allow = response.headers().get(axum::http::header::ALLOW).cloned();
+    let mut json =
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
+            .into_response();
+    if let Some(allow) = allow {
+        json.headers_mut().insert(axum::http::header::ALLOW, allow);
+    }
+    json
 }
