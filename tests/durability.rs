@@ -97,17 +97,8 @@ async fn acknowledged_messages_survive_sigkill(backend: Backend) {
     assert!(acked.len() >= 200);
 
     let (mut child, base) = start(&db);
-    let history: Value = http
-        .get(format!("{base}/v1/webchat/conversations/{id}/messages"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let stored: HashSet<String> =
-        history["messages"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+        common::history(&http, &base, &id, &token).await.iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
     let lost: Vec<_> = acked.difference(&stored).collect();
     assert!(lost.is_empty(), "{} acknowledged messages were lost: {lost:?}", lost.len());
     child.kill().unwrap();

@@ -37,6 +37,8 @@ pub const DECOY_HASH: &str =
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::PasswordHash;
+
     use super::*;
 
     #[tokio::test]
@@ -47,5 +49,12 @@ mod tests {
         assert!(!verify(Secret::new("wrong horse"), stored).await);
         assert!(!verify(Secret::new("x"), "not a hash".into()).await);
         assert!(!verify(Secret::new("correct horse"), DECOY_HASH.into()).await);
+    }
+
+    #[test]
+    fn the_decoy_is_a_real_hash() {
+        // If it did not parse, unknown logins would skip the hashing and answer faster.
+        let parsed = PasswordHash::new(DECOY_HASH).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
     }
 }

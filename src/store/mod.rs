@@ -191,6 +191,11 @@ impl Location {
             if path.is_empty() {
                 return Err("the sqlite URL names no file".into());
             }
+            if path.starts_with(":memory:") || path.contains("mode=memory") {
+                return Err(
+                    "an in-memory SQLite database cannot be shared by the engine's connections; name a file".into()
+                );
+            }
             Ok(Location::Sqlite(path.into()))
         } else {
             Err("the database URL must start with postgres://, postgresql:// or sqlite:".into())
@@ -218,6 +223,7 @@ mod tests {
         assert_eq!(Location::parse("sqlite:x.db?mode=rwc"), Ok(Location::Sqlite("x.db".into())));
         assert!(Location::parse("mysql://h/db").is_err());
         assert!(Location::parse("sqlite:").is_err());
+        assert!(Location::parse("sqlite::memory:").is_err());
     }
 
     #[test]

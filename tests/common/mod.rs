@@ -195,6 +195,11 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// The conversation's history as the customer reads it.
+    pub async fn history(&self, id: &str, token: &str) -> Vec<Value> {
+        history(&self.http, &self.base, id, token).await
+    }
+
     pub async fn stop(self) {
         self.running.stop().await.expect("clean shutdown");
         self.db.drop_db().await;
@@ -255,4 +260,13 @@ pub fn init_test_logs() {
     if std::env::var("TEST_LOG").is_ok() {
         let _ = tracing_subscriber::fmt().with_env_filter("debug,hyper=info,h2=info").with_test_writer().try_init();
     }
+}
+
+/// `GET /v1/webchat/conversations/{id}/messages` on any engine.
+pub async fn history(http: &reqwest::Client, base: &str, id: &str, token: &str) -> Vec<Value> {
+    let res =
+        http.get(format!("{base}/v1/webchat/conversations/{id}/messages")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    body["messages"].as_array().expect("a messages array").clone()
 }
