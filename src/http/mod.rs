@@ -115,7 +115,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         )
         .finish_api(&mut api);
     document_security(&mut api);
-    let doc = Arc::new(serde_json::to_string(&api).unwrap_or_else(|_| "{}".into()));
+    let doc = axum::body::Bytes::from(serde_json::to_vec(&api).unwrap_or_else(|_| b"{}".to_vec()));
     // A 405 is answered by each route itself (inside its layers, so CORS preflights still reach
     // the webchat CORS layer) and turned into the JSON error shape here.
     middleware::wrap(app.fallback(not_found).layer(axum::middleware::map_response(method_not_allowed)))

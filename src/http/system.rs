@@ -1,10 +1,9 @@
 //! Routes: health, metrics, the OpenAPI document.
 
-use std::sync::Arc;
-
 use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,8 +39,8 @@ async fn metrics() -> Response {
 }
 
 /// Serves the OpenAPI document built from the router at start-up.
-pub async fn openapi(axum::Extension(doc): axum::Extension<Arc<String>>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()).into_response()
+pub async fn openapi(axum::Extension(doc): axum::Extension<Bytes>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
 }
 
 /// The system routes (the OpenAPI route is added by the router, which owns the document).

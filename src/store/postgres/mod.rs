@@ -38,11 +38,6 @@ impl PgStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool, closing: CancellationToken::new() })
     }
-
-    /// The pool, for tests that need to reset the schema.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
 #[async_trait]
