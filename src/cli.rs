@@ -52,6 +52,9 @@ struct ServeArgs {
     /// Externally visible base URL (default `http://ADDR`), used for webhook signatures.
     #[arg(long, env = "SANGDAM_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Folder of skill manifests (default `./skills`).
+    #[arg(long, env = "SANGDAM_SKILLS_DIR")]
+    skills_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,12 +97,12 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn resolve(store: StoreArgs, addr: Option<String>, public_url: Option<String>) -> anyhow::Result<Config> {
+fn resolve(store: StoreArgs, over: Overrides) -> anyhow::Result<Config> {
     let file = match &store.config {
         Some(path) => FileConfig::load(path, true)?,
         None => FileConfig::load(std::path::Path::new("sangdam.toml"), false)?,
     };
-    let over = Overrides { addr, data_dir: store.data_dir, database_url: store.database_url, public_url };
+    let over = Overrides { data_dir: store.data_dir, database_url: store.database_url, ..over };
     let admin_token = std::env::var("SANGDAM_ADMIN_TOKEN").ok().map(Secret::new);
     Config::resolve(file, over, admin_token)
 }
@@ -107,19 +110,25 @@ fn resolve(store: StoreArgs, addr: Option<String>, public_url: Option<String>) -
 async fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
-            let config = resolve(args.store, args.addr, args.public_url)?;
+            let over = Overrides {
+                addr: args.addr,
+                public_url: args.public_url,
+                skills_dir: args.skills_dir,
+                ..Default::default()
+            };
+            let config = resolve(args.store, over)?;
             crate::telemetry::init_logs(config.json_logs);
             crate::http::server::run(config).await
         }
         Command::Migrate(store) => {
-            let config = resolve(store, None, None)?;
+            let config = resolve(store, Overrides::default())?;
             let store = crate::store::connect(&config.database).await?;
             println!("{{\"migrated\": true, \"backend\": \"{}\"}}", store.backend());
             store.close().await;
             Ok(())
         }
         Command::Workspace(WorkspaceCommand::Create { store, name, admin_login, seats, time_zone }) => {
-            let config = resolve(store, None, None)?;
+            let config = resolve(store, Overrides::default())?;
             let store = crate::store::connect(&config.database).await?;
             let spec = WorkspaceSpec { name, seats, time_zone, admin_login, admin_password: None, admin_token: None };
             let made = provision::provision(store.as_ref(), &SystemClock, spec, false)

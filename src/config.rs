@@ -15,6 +15,8 @@ use crate::store::Location;
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 /// Default data directory (the SQLite file lives here).
 pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Default folder of skill manifests.
+pub const DEFAULT_SKILLS_DIR: &str = "./skills";
 /// Default limit on request bodies.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -34,6 +36,8 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     /// `text` or `json` log lines.
     pub log_format: Option<String>,
+    /// Folder of skill manifests.
+    pub skills_dir: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -58,6 +62,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     /// `--public-url` / `SANGDAM_PUBLIC_URL`.
     pub public_url: Option<String>,
+    /// `--skills-dir` / `SANGDAM_SKILLS_DIR`.
+    pub skills_dir: Option<PathBuf>,
 }
 
 /// The resolved configuration of a server.
@@ -74,6 +80,8 @@ pub struct Config {
     pub public_url: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Folder of skill manifests.
+    pub skills_dir: PathBuf,
     /// Emit JSON log lines.
     pub json_logs: bool,
     /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
@@ -107,6 +115,7 @@ impl Config {
             database,
             public_url: public_url.trim_end_matches('/').to_owned(),
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            skills_dir: over.skills_dir.or(file.skills_dir).unwrap_or_else(|| DEFAULT_SKILLS_DIR.into()),
             json_logs,
             admin_token: admin_token.filter(|t| !t.expose().is_empty()),
         })

@@ -45,6 +45,12 @@ async fn health_and_openapi_document_every_route() {
         "POST /v1/accounts/{id}/certify",
         "POST /v1/accounts/{id}/uncertify",
         "GET /v1/channels/{channel}",
+        "PATCH /v1/channels/{channel}",
+        "GET /v1/channels/{channel}/launch",
+        "POST /v1/channels/{channel}/launch/turn-on",
+        "POST /v1/channels/{channel}/launch/turn-off",
+        "GET /v1/channels/{channel}/launch/history",
+        "POST /v1/channels/sms/verify",
         "GET /v1/webchat/settings",
         "POST /v1/webchat/conversations",
         "GET /v1/webchat/conversations/{id}/messages",
@@ -79,6 +85,24 @@ async fn webchat_round_trip(backend: Backend) {
         .unwrap();
     assert_eq!(channel["widget_key"].as_str(), Some(app.widget_key.as_str()));
     assert!(channel["embed_snippet"].as_str().unwrap().contains("/widget.js"));
+    let (status, _) = app
+        .call(
+            "PATCH",
+            "/v1/channels/webchat",
+            Some(&app.admin_token),
+            Some(json!({"allowed_origins": ["https://shop.example.com"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let elsewhere = app
+        .http
+        .get(app.url("/v1/webchat/settings"))
+        .header("X-Widget-Key", &app.widget_key)
+        .header("Origin", "https://copycat.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 403);
     let settings = app
         .http
         .get(app.url("/v1/webchat/settings"))

@@ -30,7 +30,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Manager => matches!(permission, ViewAccounts | OperateChannels | WorkRooms),
+            Role::Manager => matches!(permission, ViewAccounts | ConfigureChannels | OperateChannels | WorkRooms),
             Role::Agent => matches!(permission, WorkRooms),
         }
     }
@@ -69,7 +69,7 @@ impl Permission {
         match self {
             Permission::ManageAccounts => "managing accounts needs the admin role",
             Permission::ViewAccounts => "listing accounts needs the admin or manager role",
-            Permission::ConfigureChannels => "changing channel configuration needs the admin role",
+            Permission::ConfigureChannels => "changing channel configuration needs the admin or manager role",
             Permission::OperateChannels => "operating channels needs the admin or manager role",
             Permission::WorkRooms => "working rooms needs a counselor account",
         }
@@ -94,9 +94,9 @@ mod tests {
     }
 
     #[test]
-    fn managers_cannot_register_accounts_or_configure() {
+    fn managers_run_channels_but_cannot_register_accounts() {
         assert!(!Role::Manager.allows(Permission::ManageAccounts));
-        assert!(!Role::Manager.allows(Permission::ConfigureChannels));
+        assert!(Role::Manager.allows(Permission::ConfigureChannels));
         assert!(Role::Manager.allows(Permission::OperateChannels));
         assert!(Role::Manager.allows(Permission::WorkRooms));
     }

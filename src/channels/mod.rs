@@ -1,13 +1,18 @@
 //! Channels a workspace talks to customers on, and their settings.
 //!
-//! Each workspace has one `webchat` and one `sms` channel. Their settings are kept as one JSON
-//! document per channel, so adding a setting needs no migration; the launch checklist reads them.
+//! Each workspace has one `webchat` and one `sms` channel. A channel carries its settings
+//! ([`settings`]), what the launch checklist observed about it, and where its launch stands.
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::WorkspaceId;
+use crate::launch::{Checks, LaunchState};
+
+pub mod settings;
+
+pub use settings::{ChannelSecrets, ChannelSettings, HandoffAction, HandoffSettings, SettingsPatch};
 
 /// A customer-facing channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -44,29 +49,6 @@ impl TryFrom<String> for ChannelKind {
     }
 }
 
-/// A channel's stored settings. Unknown keys are kept so that newer settings survive a downgrade.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ChannelSettings {
-    /// How the agent introduces itself when a customer opens the widget.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intro_message: Option<String>,
-    /// Widget header title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Widget brand colour, as CSS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
-    /// Widget language: `ko` or `en`; the browser's language when unset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<String>,
-    /// Origins (scheme://host[:port]) the widget may be embedded on.
-    #[serde(default)]
-    pub allowed_origins: Vec<String>,
-    /// Settings this version does not know, kept as they are.
-    #[serde(flatten)]
-    pub other: serde_json::Map<String, serde_json::Value>,
-}
-
 /// A channel of one workspace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {
@@ -78,7 +60,17 @@ pub struct Channel {
     pub widget_key: Option<String>,
     /// Settings.
     pub settings: ChannelSettings,
-    /// Last settings change.
+    /// Write-only settings.
+    pub secrets: ChannelSecrets,
+    /// What the launch checklist observed: verifications, tests, when things changed.
+    pub checks: Checks,
+    /// Where the launch stands, as last saved.
+    pub state: LaunchState,
+    /// When the agent was last turned on.
+    pub activated_at: Option<DateTime<Utc>>,
+    /// Bumped by every save; a save naming an older version is refused.
+    pub version: i64,
+    /// Last change.
     pub updated_at: DateTime<Utc>,
 }
 

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::accounts::service::AccountError;
+use crate::launch::{ItemId, LaunchError};
 use crate::rooms::inbound::InboundError;
 use crate::store::StoreError;
 use crate::webchat::WebchatError;
@@ -25,6 +26,8 @@ pub struct ApiError {
     message: String,
     /// For 5xx: what went wrong, logged but never sent.
     cause: Option<String>,
+    /// Checklist items behind a launch refusal.
+    blocking: Option<Vec<ItemId>>,
 }
 
 /// The JSON body of every error answer.
@@ -34,12 +37,15 @@ pub struct ErrorBody {
     pub error: String,
     /// What is wrong, in plain words.
     pub message: String,
+    /// For `launch_blocked` and `would_break_live`: the required checklist items at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<Vec<ItemId>>,
 }
 
 impl ApiError {
     /// An error with a status, a code and a message for the caller.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), cause: None }
+        Self { status, code, message: message.into(), cause: None, blocking: None }
     }
 
     /// 404 for an id that does not exist in the caller's workspace.
@@ -71,7 +77,7 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::error!(status = %self.status, code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
         }
-        let body = ErrorBody { error: self.code.to_owned(), message: self.message };
+        let body = ErrorBody { error: self.code.to_owned(), message: self.message, blocking: self.blocking };
         (self.status, Json(body)).into_response()
     }
 }
@@ -135,6 +141,7 @@ impl From<WebchatError> for ApiError {
             WebchatError::BadWidgetKey => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_widget_key", message),
             WebchatError::BadToken => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
             WebchatError::NotFound => ApiError::not_found(message),
+            WebchatError::OriginNotAllowed(_) => ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message),
             WebchatError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message),
             WebchatError::Store(e) => e.into(),
         }
@@ -148,6 +155,25 @@ impl From<InboundError> for ApiError {
             InboundError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_message", message),
             InboundError::NotFound => ApiError::not_found(message),
             InboundError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<LaunchError> for ApiError {
+    fn from(e: LaunchError) -> Self {
+        let message = e.to_string();
+        match e {
+            LaunchError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings", message),
+            LaunchError::Blocked { blocking, .. } => {
+                ApiError { blocking: Some(blocking), ..ApiError::new(StatusCode::CONFLICT, "launch_blocked", message) }
+            }
+            LaunchError::WouldBreakLive { blocking, .. } => ApiError {
+                blocking: Some(blocking),
+                ..ApiError::new(StatusCode::CONFLICT, "would_break_live", message)
+            },
+            LaunchError::Taken(_) => ApiError::new(StatusCode::CONFLICT, "taken", message),
+            LaunchError::Busy => ApiError::new(StatusCode::CONFLICT, "busy", message),
+            LaunchError::Store(e) => e.into(),
         }
     }
 }

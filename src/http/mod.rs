@@ -29,6 +29,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::events::Hub;
+use crate::launch::{Capabilities, Launcher};
+use crate::skills::Catalog;
+use crate::sms::twilio::TwilioClient;
 use crate::store::Store;
 use error::ApiError;
 
@@ -45,6 +48,25 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Cancelled when the server shuts down; long-lived streams end on it.
     pub shutdown: CancellationToken,
+    /// The skills that exist.
+    pub catalog: Arc<Catalog>,
+    /// What skills and handoff can rely on in this deployment.
+    pub capabilities: Arc<Capabilities>,
+    /// Twilio's REST API.
+    pub twilio: TwilioClient,
+}
+
+impl AppState {
+    /// The launch operations over this state.
+    pub fn launcher(&self) -> Launcher<'_> {
+        Launcher {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            catalog: &self.catalog,
+            capabilities: &self.capabilities,
+            twilio: &self.twilio,
+        }
+    }
 }
 
 /// Handler results.

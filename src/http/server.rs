@@ -11,8 +11,14 @@ use super::{AppState, router};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::events::Hub;
+use crate::launch::Capabilities;
+use crate::skills::Catalog;
+use crate::sms::twilio::TwilioClient;
 use crate::store::{self, Store};
 use crate::workspaces::provision::{self, Provisioned};
+
+/// How long a call to Twilio may take before the engine gives up on it.
+const TWILIO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A server running in the background.
 pub struct Running {
@@ -45,6 +51,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 
 /// Like [`start`] with a given store and clock (tests).
 pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let catalog = Catalog::load(&config.skills_dir)?;
     let bootstrapped = provision::bootstrap(store.as_ref(), clock.as_ref(), config.admin_token.clone()).await?;
     let hub = Hub::new();
     if let Some(signals) = store.room_signals().await? {
@@ -57,6 +64,9 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         clock,
         public_url: config.public_url.as_str().into(),
         shutdown: shutdown.clone(),
+        catalog: Arc::new(catalog),
+        capabilities: Arc::new(Capabilities::default()),
+        twilio: TwilioClient::new(TWILIO_TIMEOUT),
     };
     let app = router(state, config.max_body_bytes);
     let listener = TcpListener::bind(config.addr).await?;

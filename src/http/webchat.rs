@@ -90,16 +90,18 @@ async fn settings(
     headers: HeaderMap,
 ) -> ApiResult<Json<WidgetSettings>> {
     let page = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
-    Ok(Json(webchat::widget_settings(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page).await?))
+    Ok(Json(webchat::widget_settings(&s.launcher(), key.as_deref(), page).await?))
 }
 
 async fn open(
     State(s): State<AppState>,
     WidgetKey(key): WidgetKey,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
 ) -> ApiResult<Created<Opened>> {
+    let page = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let (room, token) =
-        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), body.customer).await?;
+        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page, body.customer).await?;
     Ok(Created(Opened { conversation_id: room.id, token: token.expose().to_owned() }))
 }
 

@@ -18,9 +18,10 @@ use chrono::{DateTime, Utc};
 use crate::accounts::{Account, Principal};
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
 use crate::ids::{AccountId, RoomId, WorkspaceId};
+use crate::launch::Transition;
 use crate::rooms::{Appended, Message, NewMessage, Room};
 use crate::workspaces::Workspace;
-pub use records::{AccountChanges, AccountRecord, NewConversation, Provisioning};
+pub use records::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning};
 
 /// What can go wrong in the store, in terms the domain can act on.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +38,9 @@ pub enum StoreError {
         /// The workspace's seat count.
         seats: i64,
     },
+    /// The record changed since it was read; read it again and retry.
+    #[error("changed concurrently")]
+    Conflict,
     /// The account still holds open rooms and cannot be uncertified or deleted.
     #[error("the account holds {0} open rooms")]
     HoldsOpenRooms(i64),
@@ -97,8 +101,16 @@ pub trait ChannelStore {
     async fn channel(&self, ws: WorkspaceId, kind: ChannelKind) -> StoreResult<Channel>;
     /// The webchat channel a widget key belongs to.
     async fn channel_by_widget_key(&self, key: &str) -> StoreResult<Option<Channel>>;
-    /// Records that the widget was loaded on a page of `origin`.
-    async fn record_widget_origin(&self, ws: WorkspaceId, origin: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// The SMS channel whose number is `number`.
+    async fn channel_by_sms_number(&self, number: &str) -> StoreResult<Option<Channel>>;
+    /// Saves a channel's settings, checks and launch state, with the transition if there is one,
+    /// atomically; [`StoreError::Conflict`] when the channel's version is no longer
+    /// `expected_version`, [`StoreError::Taken`] when the SMS number belongs to another workspace.
+    async fn save_channel(&self, u: &ChannelUpdate<'_>) -> StoreResult<Channel>;
+    /// A channel's launch transitions, newest first, at most `limit`.
+    async fn launch_history(&self, ws: WorkspaceId, kind: ChannelKind, limit: i64) -> StoreResult<Vec<Transition>>;
+    /// Records that the widget was loaded on a page of `origin`; true the first time.
+    async fn record_widget_origin(&self, ws: WorkspaceId, origin: &str, at: DateTime<Utc>) -> StoreResult<bool>;
     /// The origins the widget was loaded from, most recent first.
     async fn widget_origins(&self, ws: WorkspaceId) -> StoreResult<Vec<SeenOrigin>>;
 }

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::accounts::Role;
-use crate::channels::{ChannelKind, ChannelSettings};
+use crate::channels::{ChannelKind, ChannelSecrets, ChannelSettings};
 use crate::ids::{AccountId, CustomerId, RoomId, WorkspaceId};
+use crate::launch::{Checks, LaunchState, TransitionRecord};
 use crate::rooms::{CustomerIdentity, RoomStatus};
 use crate::workspaces::Workspace;
 
@@ -78,4 +79,36 @@ pub struct NewConversation {
     pub token_hash: String,
     /// Opening time.
     pub at: DateTime<Utc>,
+}
+
+/// A channel save: the new settings, checks and launch state, and the transition if any.
+#[derive(Debug, Clone)]
+pub struct ChannelUpdate<'a> {
+    /// Owning workspace.
+    pub workspace_id: WorkspaceId,
+    /// Which channel.
+    pub kind: ChannelKind,
+    /// The version the change was worked out from.
+    pub expected_version: i64,
+    /// New settings.
+    pub settings: &'a ChannelSettings,
+    /// New write-only settings.
+    pub secrets: &'a ChannelSecrets,
+    /// New checklist observations.
+    pub checks: &'a Checks,
+    /// New launch state.
+    pub state: LaunchState,
+    /// When the agent was last turned on.
+    pub activated_at: Option<DateTime<Utc>>,
+    /// Time of the save.
+    pub at: DateTime<Utc>,
+    /// The transition to record, when the state changes.
+    pub transition: Option<&'a TransitionRecord>,
+}
+
+impl ChannelUpdate<'_> {
+    /// The number inbound SMS webhooks are matched on.
+    pub fn sms_number(&self) -> Option<&str> {
+        (self.kind == ChannelKind::Sms).then_some(self.settings.phone_number.as_deref()).flatten()
+    }
 }

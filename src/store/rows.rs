@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use crate::accounts::{Account, Principal, Role};
-use crate::channels::{Channel, ChannelKind, ChannelSettings, SeenOrigin};
+use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, SeenOrigin};
 use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use crate::launch::{Actor, Checks, LaunchState, Transition};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
 use crate::workspaces::Workspace;
 
@@ -30,7 +31,12 @@ macro_rules! message_columns {
         "id, room_id, seq, author, author_account_id, text, created_at"
     };
 }
-pub(crate) use {account_columns, message_columns, room_columns};
+macro_rules! channel_columns {
+    () => {
+        "workspace_id, kind, widget_key, settings, secrets, checks, launch_state, activated_at, version, updated_at"
+    };
+}
+pub(crate) use {account_columns, channel_columns, message_columns, room_columns};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct WorkspaceRow {
@@ -107,6 +113,12 @@ pub(crate) struct ChannelRow {
     kind: ChannelKind,
     widget_key: Option<String>,
     settings: Json<ChannelSettings>,
+    secrets: Json<ChannelSecrets>,
+    checks: Json<Checks>,
+    #[sqlx(try_from = "String")]
+    launch_state: LaunchState,
+    activated_at: Option<DateTime<Utc>>,
+    version: i64,
     updated_at: DateTime<Utc>,
 }
 
@@ -117,7 +129,36 @@ impl From<ChannelRow> for Channel {
             kind: r.kind,
             widget_key: r.widget_key,
             settings: r.settings.0,
+            secrets: r.secrets.0,
+            checks: r.checks.0,
+            state: r.launch_state,
+            activated_at: r.activated_at,
+            version: r.version,
             updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TransitionRow {
+    #[sqlx(try_from = "String")]
+    from_state: LaunchState,
+    #[sqlx(try_from = "String")]
+    to_state: LaunchState,
+    at: DateTime<Utc>,
+    actor_id: Option<AccountId>,
+    actor_name: Option<String>,
+    reason: String,
+}
+
+impl From<TransitionRow> for Transition {
+    fn from(r: TransitionRow) -> Self {
+        Transition {
+            from: r.from_state,
+            to: r.to_state,
+            at: r.at,
+            actor: r.actor_id.map(|id| Actor { id, name: r.actor_name.unwrap_or_default() }),
+            reason: r.reason,
         }
     }
 }

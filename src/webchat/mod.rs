@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::channels::{Channel, ChannelKind};
 use crate::clock::Clock;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
+use crate::launch::Launcher;
 use crate::rooms::{CustomerIdentity, Message, Room, RoomStatus};
 use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
@@ -32,6 +33,9 @@ pub enum WebchatError {
     /// The token is valid but for another conversation, or the conversation does not exist.
     #[error("no such conversation")]
     NotFound,
+    /// The page embedding the widget is not on the channel's allowed origins.
+    #[error("the widget is not allowed on {0}; add it to the webchat channel's allowed_origins")]
+    OriginNotAllowed(String),
     /// A field is invalid; says which and why.
     #[error("{0}")]
     Invalid(String),
@@ -68,19 +72,37 @@ pub async fn channel_for_key(store: &dyn Store, key: Option<&str>) -> Result<Cha
     store.channel_by_widget_key(key).await?.filter(|c| c.kind == ChannelKind::Webchat).ok_or(WebchatError::BadWidgetKey)
 }
 
-/// The widget's first call: returns its settings and records the embedding page's origin.
+/// The widget's first call: returns its settings and records the embedding page's origin when it
+/// is allowed, which may complete the launch checklist's `channel_setup`.
 pub async fn widget_settings(
-    store: &dyn Store,
-    clock: &dyn Clock,
+    launcher: &Launcher<'_>,
     key: Option<&str>,
     page_origin: Option<&str>,
 ) -> Result<WidgetSettings, WebchatError> {
-    let channel = channel_for_key(store, key).await?;
-    if let Some(origin) = page_origin.and_then(normalise_origin) {
-        store.record_widget_origin(channel.workspace_id, &origin, clock.now()).await?;
+    let channel = channel_for_key(launcher.store, key).await?;
+    if let Some(origin) = allowed_origin(&channel, page_origin)? {
+        let ws = channel.workspace_id;
+        if launcher.store.record_widget_origin(ws, &origin, launcher.clock.now()).await? {
+            // The widget must load even if the checklist can't be updated right now; the next
+            // evaluation reads the recorded origin anyway.
+            if let Err(e) = launcher.widget_loaded(ws, &origin).await {
+                tracing::warn!(error = %e, %ws, "could not re-evaluate the launch checklist");
+            }
+        }
     }
     let s = channel.settings;
     Ok(WidgetSettings { intro_message: s.intro_message, locale: s.locale, title: s.title, color: s.color })
+}
+
+/// The page's origin when the channel lists it; an error when the channel lists others. A channel
+/// that lists none yet accepts every page (so it can be tried out) but records none.
+fn allowed_origin(channel: &Channel, page_origin: Option<&str>) -> Result<Option<String>, WebchatError> {
+    let allowed = &channel.settings.allowed_origins;
+    match page_origin.and_then(normalise_origin) {
+        Some(origin) if allowed.contains(&origin) => Ok(Some(origin)),
+        Some(origin) if !allowed.is_empty() => Err(WebchatError::OriginNotAllowed(origin)),
+        _ => Ok(None),
+    }
 }
 
 /// Opens a conversation for the widget's customer; returns the room and the customer's token.
@@ -88,9 +110,11 @@ pub async fn open_conversation(
     store: &dyn Store,
     clock: &dyn Clock,
     key: Option<&str>,
+    page_origin: Option<&str>,
     identity: CustomerIdentity,
 ) -> Result<(Room, Secret), WebchatError> {
     let channel = channel_for_key(store, key).await?;
+    allowed_origin(&channel, page_origin)?;
     let identity = valid_identity(identity)?;
     let token = secret::generate(TokenKind::Conversation);
     let room = store

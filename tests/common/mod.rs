@@ -1,6 +1,8 @@
 //! Test harness: fresh databases on both backends, a server on a free port, an SSE reader.
 #![allow(dead_code)]
 
+pub mod twilio;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,6 +115,10 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The public URL test servers believe they are reached at (as behind a proxy); Twilio signs
+/// webhooks with it.
+pub const PUBLIC_URL: &str = "https://sangdam.test";
+
 /// A running server and a client for it.
 pub struct TestApp {
     pub base: String,
@@ -128,8 +134,12 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         init_test_logs();
         let db = TestDb::new(backend).await?;
-        let over =
-            Overrides { addr: Some("127.0.0.1:0".into()), database_url: Some(db.url.clone()), ..Default::default() };
+        let over = Overrides {
+            addr: Some("127.0.0.1:0".into()),
+            database_url: Some(db.url.clone()),
+            public_url: Some(PUBLIC_URL.into()),
+            ..Default::default()
+        };
         let config = Config::resolve(FileConfig::default(), over, None).expect("config");
         let store = db.store().await;
         let running = server::start_with(&config, store, Arc::new(SystemClock)).await.expect("server starts");
@@ -164,6 +174,22 @@ impl TestApp {
             .await
             .expect("provision")
             .expect("created")
+    }
+
+    /// Sends a JSON request with an optional bearer token; returns the status and the JSON body
+    /// (`Null` when there is none).
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// Opens a webchat conversation; returns (id, token).

@@ -1,0 +1,53 @@
+-- Launch checklist state per channel, its audit trail, and the SMS channel's consent and outbox.
+
+ALTER TABLE channels ADD COLUMN secrets JSONB NOT NULL DEFAULT '{}';
+ALTER TABLE channels ADD COLUMN checks JSONB NOT NULL DEFAULT '{}';
+ALTER TABLE channels ADD COLUMN launch_state TEXT NOT NULL DEFAULT 'draft';
+ALTER TABLE channels ADD COLUMN activated_at TIMESTAMPTZ;
+ALTER TABLE channels ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+-- The SMS number, copied out of the settings so an inbound webhook finds its workspace.
+ALTER TABLE channels ADD COLUMN sms_number TEXT;
+CREATE UNIQUE INDEX channels_by_sms_number ON channels (sms_number) WHERE sms_number IS NOT NULL;
+
+CREATE TABLE launch_transitions (
+    id            BIGSERIAL PRIMARY KEY,
+    workspace_id  TEXT NOT NULL REFERENCES workspaces (id),
+    channel       TEXT NOT NULL,
+    from_state    TEXT NOT NULL,
+    to_state      TEXT NOT NULL,
+    actor_id      TEXT REFERENCES accounts (id),
+    reason        TEXT NOT NULL,
+    at            TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX launch_transitions_by_channel ON launch_transitions (workspace_id, channel, id);
+
+CREATE TABLE sms_consent (
+    workspace_id  TEXT NOT NULL REFERENCES workspaces (id),
+    phone         TEXT NOT NULL,
+    opted_out     BOOLEAN NOT NULL,
+    source        TEXT NOT NULL,
+    changed_at    TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (workspace_id, phone)
+);
+
+CREATE TABLE sms_outbox (
+    id               TEXT PRIMARY KEY,
+    workspace_id     TEXT NOT NULL REFERENCES workspaces (id),
+    room_id          TEXT NOT NULL REFERENCES rooms (id),
+    message_id       TEXT NOT NULL REFERENCES messages (id),
+    to_number        TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_attempt_at  TIMESTAMPTZ NOT NULL,
+    lease_until      TIMESTAMPTZ,
+    twilio_sid       TEXT UNIQUE,
+    error_code       BIGINT,
+    error_message    TEXT,
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sms_outbox_due ON sms_outbox (status, next_attempt_at);
+
+ALTER TABLE messages ADD COLUMN delivery_status TEXT;
+ALTER TABLE messages ADD COLUMN delivery_error TEXT;

@@ -1,0 +1,503 @@
+//! A channel's settings and the partial updates operators send.
+//!
+//! Settings are stored as one JSON document per channel, so adding one needs no migration. Values
+//! that must never be shown again (the Twilio auth token) live apart, in [`ChannelSecrets`].
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::ChannelKind;
+use crate::skills::Catalog;
+
+/// Where Twilio's API lives unless a channel says otherwise.
+pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
+/// Segments an SMS reply may use unless a channel says otherwise.
+pub const DEFAULT_MAX_SEGMENTS: u32 = 3;
+
+/// A channel's stored settings. Unknown keys are kept so that newer settings survive a downgrade.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChannelSettings {
+    /// How the agent introduces itself when a customer opens the widget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intro_message: Option<String>,
+    /// Widget header title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Widget brand colour, as CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Widget language: `ko` or `en`; the browser's language when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Origins (scheme://host[:port]) the widget may be embedded on (webchat).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Ids of the skills the agent uses on this channel.
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// What happens to what the agent cannot answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffSettings>,
+    /// Twilio account SID, `AC` and 32 hex digits (sms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_account_sid: Option<String>,
+    /// The two-way sending number in E.164 form, e.g. `+15551234567` (sms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Base URL of Twilio's API; `https://api.twilio.com` when unset (sms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_api_base: Option<String>,
+    /// Most segments one SMS reply may use; longer replies are shortened (sms, default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_segments: Option<u32>,
+    /// The reply to HELP and INFO (sms); a built-in bilingual text when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_message: Option<String>,
+    /// Settings this version does not know, kept as they are.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ChannelSettings {
+    /// Twilio's API base for this channel.
+    pub fn twilio_api_base(&self) -> &str {
+        self.twilio_api_base.as_deref().unwrap_or(DEFAULT_TWILIO_API_BASE)
+    }
+
+    /// The segment cap for SMS replies.
+    pub fn max_segments(&self) -> u32 {
+        self.max_segments.unwrap_or(DEFAULT_MAX_SEGMENTS)
+    }
+}
+
+/// What the agent does with what it cannot or must not answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// Where handed-off conversations go.
+    pub action: HandoffAction,
+    /// What the customer is told when the conversation is handed off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Id of the helpdesk integration tickets are created in (action `helpdesk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helpdesk: Option<String>,
+}
+
+/// Where handed-off conversations go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffAction {
+    /// A ticket in the brand's helpdesk.
+    Helpdesk,
+    /// The built-in counselor room queue.
+    Queue,
+    /// Don't forward: a static reply saying where to follow up.
+    Static,
+}
+
+/// Settings that are written but never read back through the API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelSecrets {
+    /// Twilio auth token (sms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_auth_token: Option<String>,
+}
+
+/// A partial update: absent fields stay as they are, `null` clears a field.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    /// How the agent introduces itself (webchat).
+    #[serde(default, deserialize_with = "nullable")]
+    pub intro_message: Option<Option<String>>,
+    /// Widget header title (webchat).
+    #[serde(default, deserialize_with = "nullable")]
+    pub title: Option<Option<String>>,
+    /// Widget brand colour, as CSS (webchat).
+    #[serde(default, deserialize_with = "nullable")]
+    pub color: Option<Option<String>>,
+    /// Widget language, `ko` or `en` (webchat).
+    #[serde(default, deserialize_with = "nullable")]
+    pub locale: Option<Option<String>>,
+    /// Origins the widget may be embedded on; replaces the list (webchat).
+    #[serde(default, deserialize_with = "nullable")]
+    pub allowed_origins: Option<Option<Vec<String>>>,
+    /// Enabled skill ids; replaces the list.
+    #[serde(default, deserialize_with = "nullable")]
+    pub skills: Option<Option<Vec<String>>>,
+    /// Handoff settings; replaces the object.
+    #[serde(default, deserialize_with = "nullable")]
+    pub handoff: Option<Option<HandoffSettings>>,
+    /// Twilio account SID (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub twilio_account_sid: Option<Option<String>>,
+    /// Twilio auth token; write-only (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub twilio_auth_token: Option<Option<String>>,
+    /// The sending number, E.164 (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub phone_number: Option<Option<String>>,
+    /// Base URL of Twilio's API (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub twilio_api_base: Option<Option<String>>,
+    /// Most segments per SMS reply, 1 to 10 (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub max_segments: Option<Option<u32>>,
+    /// Reply to HELP and INFO (sms).
+    #[serde(default, deserialize_with = "nullable")]
+    pub help_message: Option<Option<String>>,
+}
+
+/// Tells a present `null` from an absent field.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Which parts of the configuration an update touched; the checklist dates its checks by these.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Anything at all changed.
+    pub any: bool,
+    /// The handoff settings changed.
+    pub handoff: bool,
+    /// The Twilio account, token, number or API base changed.
+    pub twilio: bool,
+}
+
+/// A rejected update: the field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct SettingsError {
+    /// The offending field.
+    pub field: &'static str,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError { field, message: message.into() }
+}
+
+/// Applies a patch to a channel's settings, validating every value it sets.
+pub fn apply(
+    kind: ChannelKind,
+    settings: &ChannelSettings,
+    secrets: &ChannelSecrets,
+    patch: SettingsPatch,
+    catalog: &Catalog,
+) -> Result<(ChannelSettings, ChannelSecrets, Touched), SettingsError> {
+    let mut s = settings.clone();
+    let mut k = secrets.clone();
+    let only = |field: &'static str, present: bool, on: ChannelKind| {
+        if present && kind != on {
+            Err(invalid(field, format!("applies to the {} channel only", on.as_str())))
+        } else {
+            Ok(())
+        }
+    };
+    only("allowed_origins", patch.allowed_origins.is_some(), ChannelKind::Webchat)?;
+    only("title", patch.title.is_some(), ChannelKind::Webchat)?;
+    only("color", patch.color.is_some(), ChannelKind::Webchat)?;
+    for (field, present) in [
+        ("twilio_account_sid", patch.twilio_account_sid.is_some()),
+        ("twilio_auth_token", patch.twilio_auth_token.is_some()),
+        ("phone_number", patch.phone_number.is_some()),
+        ("twilio_api_base", patch.twilio_api_base.is_some()),
+        ("max_segments", patch.max_segments.is_some()),
+        ("help_message", patch.help_message.is_some()),
+    ] {
+        only(field, present, ChannelKind::Sms)?;
+    }
+
+    if let Some(v) = patch.intro_message {
+        s.intro_message = text("intro_message", v, 1_000)?;
+    }
+    if let Some(v) = patch.title {
+        s.title = text("title", v, 80)?;
+    }
+    if let Some(v) = patch.color {
+        s.color = color(v)?;
+    }
+    if let Some(v) = patch.locale {
+        s.locale = match text("locale", v, 8)? {
+            Some(l) if l == "ko" || l == "en" => Some(l),
+            Some(_) => return Err(invalid("locale", "give ko or en")),
+            None => None,
+        };
+    }
+    if let Some(v) = patch.allowed_origins {
+        s.allowed_origins = origins(v.unwrap_or_default())?;
+    }
+    if let Some(v) = patch.skills {
+        s.skills = skills(kind, v.unwrap_or_default(), catalog)?;
+    }
+    if let Some(v) = patch.handoff {
+        s.handoff = v.map(handoff).transpose()?;
+    }
+    if let Some(v) = patch.twilio_account_sid {
+        s.twilio_account_sid = match text("twilio_account_sid", v, 64)? {
+            Some(sid) if !is_account_sid(&sid) => {
+                return Err(invalid("twilio_account_sid", "give the account SID: AC followed by 32 hex digits"));
+            }
+            other => other,
+        };
+    }
+    if let Some(v) = patch.twilio_auth_token {
+        k.twilio_auth_token = match v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+            Some(t) if t.len() > 128 || !t.chars().all(|c| c.is_ascii_graphic()) => {
+                return Err(invalid("twilio_auth_token", "give the auth token as shown in Twilio's console"));
+            }
+            other => other,
+        };
+    }
+    if let Some(v) = patch.phone_number {
+        s.phone_number = text("phone_number", v, 20)?.map(sender).transpose()?;
+    }
+    if let Some(v) = patch.twilio_api_base {
+        s.twilio_api_base = text("twilio_api_base", v, 200)?.map(api_base).transpose()?;
+    }
+    if let Some(v) = patch.max_segments {
+        s.max_segments = match v {
+            Some(n) if !(1..=10).contains(&n) => return Err(invalid("max_segments", "give 1 to 10")),
+            other => other,
+        };
+    }
+    if let Some(v) = patch.help_message {
+        s.help_message = text("help_message", v, 480)?;
+    }
+
+    let touched = Touched {
+        any: s != *settings || k != *secrets,
+        handoff: s.handoff != settings.handoff,
+        twilio: s.twilio_account_sid != settings.twilio_account_sid
+            || s.phone_number != settings.phone_number
+            || s.twilio_api_base != settings.twilio_api_base
+            || k.twilio_auth_token != secrets.twilio_auth_token,
+    };
+    Ok((s, k, touched))
+}
+
+/// Trimmed text of at most `max` characters without control characters; blank means unset.
+fn text(field: &'static str, value: Option<String>, max: usize) -> Result<Option<String>, SettingsError> {
+    let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("at most {max} characters")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "contains control characters"));
+    }
+    Ok(Some(value))
+}
+
+fn color(value: Option<String>) -> Result<Option<String>, SettingsError> {
+    let Some(value) = text("color", value, 32)? else { return Ok(None) };
+    let hex = value.strip_prefix('#').filter(|h| matches!(h.len(), 3 | 6) && h.chars().all(|c| c.is_ascii_hexdigit()));
+    match hex {
+        Some(_) => Ok(Some(value.to_ascii_lowercase())),
+        None => Err(invalid("color", "give a hex colour such as #1f6feb")),
+    }
+}
+
+fn origins(values: Vec<String>) -> Result<Vec<String>, SettingsError> {
+    if values.len() > 20 {
+        return Err(invalid("allowed_origins", "at most 20 origins"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let origin = crate::webchat::normalise_origin(value.trim())
+            .filter(|o| o.len() == value.trim().trim_end_matches('/').len())
+            .ok_or_else(|| {
+                invalid("allowed_origins", format!("{value:?} is not an origin; give scheme://host[:port], no path"))
+            })?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
+}
+
+fn skills(kind: ChannelKind, ids: Vec<String>, catalog: &Catalog) -> Result<Vec<String>, SettingsError> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let skill = catalog.get(&id).ok_or_else(|| {
+            let known: Vec<_> = catalog.iter().map(|s| s.id.as_str()).collect();
+            invalid("skills", format!("no skill {id:?}; skills are {}", known.join(", ")))
+        })?;
+        if !skill.channels.contains(&kind) {
+            return Err(invalid("skills", format!("{id} does not run on {}", kind.as_str())));
+        }
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+fn handoff(mut h: HandoffSettings) -> Result<HandoffSettings, SettingsError> {
+    h.message = text("handoff.message", h.message, 1_000)?;
+    h.helpdesk = text("handoff.helpdesk", h.helpdesk, 64)?;
+    if h.helpdesk.is_some() && h.action != HandoffAction::Helpdesk {
+        return Err(invalid("handoff.helpdesk", "only applies when action is helpdesk"));
+    }
+    Ok(h)
+}
+
+/// `AC` and 32 hex digits.
+pub fn is_account_sid(sid: &str) -> bool {
+    sid.len() == 34 && sid.starts_with("AC") && sid[2..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// An E.164 number, or an alphanumeric sender id (kept so the checklist can explain why it can't
+/// receive replies).
+fn sender(value: String) -> Result<String, SettingsError> {
+    let compact: String = value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    let e164 =
+        compact.strip_prefix('+').is_some_and(|d| (8..=15).contains(&d.len()) && d.chars().all(|c| c.is_ascii_digit()));
+    let alphanumeric = (1..=11).contains(&value.len())
+        && value.chars().any(|c| c.is_ascii_alphabetic())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+    if e164 {
+        Ok(compact)
+    } else if alphanumeric {
+        Ok(value)
+    } else {
+        Err(invalid("phone_number", "give the number in E.164 form, e.g. +15551234567"))
+    }
+}
+
+fn api_base(value: String) -> Result<String, SettingsError> {
+    let trimmed = value.trim_end_matches('/');
+    let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        && trimmed.len() > "https://".len()
+        && !trimmed.contains(char::is_whitespace);
+    if ok { Ok(trimmed.to_owned()) } else { Err(invalid("twilio_api_base", "give an http(s) URL")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::skills::{Localized, Skill};
+
+    fn catalog() -> Catalog {
+        let skill = |id: &str, channels: Vec<ChannelKind>| Skill {
+            id: id.into(),
+            action: id.into(),
+            channels,
+            prerequisites: vec![],
+            name: Localized { en: id.into(), ko: id.into() },
+            description: Localized { en: id.into(), ko: id.into() },
+        };
+        Catalog::from_skills([
+            skill("greeting", vec![ChannelKind::Webchat, ChannelKind::Sms]),
+            skill("web_only", vec![ChannelKind::Webchat]),
+        ])
+    }
+
+    fn patch(json: serde_json::Value) -> SettingsPatch {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn apply_to(
+        kind: ChannelKind,
+        json: serde_json::Value,
+    ) -> Result<(ChannelSettings, ChannelSecrets, Touched), SettingsError> {
+        apply(kind, &ChannelSettings::default(), &ChannelSecrets::default(), patch(json), &catalog())
+    }
+
+    #[test]
+    fn absent_fields_stay_and_null_clears() {
+        let start = ChannelSettings {
+            intro_message: Some("안녕하세요".into()),
+            title: Some("Shop".into()),
+            ..Default::default()
+        };
+        let (s, _, touched) = apply(
+            ChannelKind::Webchat,
+            &start,
+            &ChannelSecrets::default(),
+            patch(serde_json::json!({"title": null})),
+            &catalog(),
+        )
+        .unwrap();
+        assert_eq!(s.intro_message.as_deref(), Some("안녕하세요"));
+        assert_eq!(s.title, None);
+        assert!(touched.any && !touched.handoff && !touched.twilio);
+
+        let (_, _, touched) =
+            apply(ChannelKind::Webchat, &start, &ChannelSecrets::default(), patch(serde_json::json!({})), &catalog())
+                .unwrap();
+        assert_eq!(touched, Touched::default());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(serde_json::from_value::<SettingsPatch>(serde_json::json!({"intro": "x"})).is_err());
+        assert!(
+            serde_json::from_value::<SettingsPatch>(serde_json::json!({"handoff": {"action": "queue", "x": 1}}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn values_are_validated_by_field() {
+        let field = |kind, json| apply_to(kind, json).unwrap_err().field;
+        assert_eq!(field(ChannelKind::Sms, serde_json::json!({"allowed_origins": []})), "allowed_origins");
+        assert_eq!(field(ChannelKind::Webchat, serde_json::json!({"phone_number": "+15551234567"})), "phone_number");
+        assert_eq!(
+            field(ChannelKind::Webchat, serde_json::json!({"allowed_origins": ["shop.example"]})),
+            "allowed_origins"
+        );
+        assert_eq!(
+            field(ChannelKind::Webchat, serde_json::json!({"allowed_origins": ["https://a.example/path"]})),
+            "allowed_origins"
+        );
+        assert_eq!(field(ChannelKind::Webchat, serde_json::json!({"skills": ["nope"]})), "skills");
+        assert_eq!(field(ChannelKind::Sms, serde_json::json!({"skills": ["web_only"]})), "skills");
+        assert_eq!(field(ChannelKind::Sms, serde_json::json!({"twilio_account_sid": "AC123"})), "twilio_account_sid");
+        assert_eq!(field(ChannelKind::Sms, serde_json::json!({"phone_number": "+1 555 CALL"})), "phone_number");
+        assert_eq!(field(ChannelKind::Sms, serde_json::json!({"max_segments": 0})), "max_segments");
+        assert_eq!(
+            field(ChannelKind::Webchat, serde_json::json!({"intro_message": "가".repeat(1001)})),
+            "intro_message"
+        );
+        assert_eq!(
+            field(ChannelKind::Webchat, serde_json::json!({"handoff": {"action": "queue", "helpdesk": "zendesk"}})),
+            "handoff.helpdesk"
+        );
+    }
+
+    #[test]
+    fn values_are_normalised() {
+        let (s, k, touched) = apply_to(
+            ChannelKind::Sms,
+            serde_json::json!({
+                "phone_number": "+1 (555) 123-4567",
+                "twilio_account_sid": format!("AC{}", "a".repeat(32)),
+                "twilio_auth_token": " secret-token ",
+                "twilio_api_base": "http://127.0.0.1:9999/",
+                "skills": ["greeting", "greeting"],
+            }),
+        )
+        .unwrap();
+        assert_eq!(s.phone_number.as_deref(), Some("+15551234567"));
+        assert_eq!(s.twilio_api_base(), "http://127.0.0.1:9999");
+        assert_eq!(k.twilio_auth_token.as_deref(), Some("secret-token"));
+        assert_eq!(s.skills, vec!["greeting"]);
+        assert!(touched.twilio);
+        let (s, _, _) = apply_to(ChannelKind::Sms, serde_json::json!({"phone_number": "MYBRAND"})).unwrap();
+        assert_eq!(s.phone_number.as_deref(), Some("MYBRAND"));
+        let (s, _, _) = apply_to(
+            ChannelKind::Webchat,
+            serde_json::json!({"allowed_origins": ["HTTPS://Shop.Example/", "https://shop.example"]}),
+        )
+        .unwrap();
+        assert_eq!(s.allowed_origins, vec!["https://shop.example"]);
+    }
+}

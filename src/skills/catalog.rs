@@ -1,0 +1,220 @@
+//! Loading and validating the skill manifests.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::channels::ChannelKind;
+
+/// Something a skill needs configured before it can be enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Prerequisite {
+    /// A commerce integration (the embedded demo shop or a Shopify store) to read orders and products.
+    Commerce,
+    /// At least one knowledge article to answer from.
+    Knowledge,
+}
+
+impl Prerequisite {
+    /// The manifest form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Prerequisite::Commerce => "commerce",
+            Prerequisite::Knowledge => "knowledge",
+        }
+    }
+}
+
+/// Text in both languages the product speaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Localized {
+    /// English.
+    pub en: String,
+    /// Korean.
+    pub ko: String,
+}
+
+/// One skill, as its manifest declares it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Skill {
+    /// Stable id, equal to the folder name; what channel settings enable.
+    pub id: String,
+    /// What the skill does when routed to, e.g. `order_status` or `handoff`.
+    pub action: String,
+    /// Channels the skill can run on.
+    pub channels: Vec<ChannelKind>,
+    /// What must be configured before the skill can be enabled.
+    #[serde(default)]
+    pub prerequisites: Vec<Prerequisite>,
+    /// Display name.
+    pub name: Localized,
+    /// One sentence for operators.
+    pub description: Localized,
+}
+
+/// A manifest that could not be loaded: the file, the line when known, and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct CatalogError {
+    /// The offending file or folder.
+    pub path: PathBuf,
+    /// 1-based line of the problem, when the parser could tell.
+    pub line: Option<usize>,
+    /// What is wrong, in plain words.
+    pub message: String,
+}
+
+impl CatalogError {
+    fn at(path: &Path, message: impl Into<String>) -> Self {
+        Self { path: path.to_owned(), line: None, message: message.into() }
+    }
+}
+
+/// Every skill the engine knows, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    skills: BTreeMap<String, Skill>,
+}
+
+impl Catalog {
+    /// Loads every `skills/<id>/skill.toml` under `dir`.
+    pub fn load(dir: &Path) -> Result<Self, CatalogError> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| CatalogError::at(dir, format!("cannot read the skills folder: {e}")))?;
+        let mut skills = BTreeMap::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| CatalogError::at(dir, e.to_string()))?;
+            if !entry.file_type().map_err(|e| CatalogError::at(&entry.path(), e.to_string()))?.is_dir() {
+                continue;
+            }
+            let path = entry.path().join("skill.toml");
+            let text = std::fs::read_to_string(&path).map_err(|e| CatalogError::at(&path, e.to_string()))?;
+            let skill = parse(&path, &text)?;
+            let folder = entry.file_name().to_string_lossy().into_owned();
+            if skill.id != folder {
+                return Err(CatalogError {
+                    line: line_of(&text, "id"),
+                    ..CatalogError::at(&path, format!("id {:?} must equal the folder name {folder:?}", skill.id))
+                });
+            }
+            skills.insert(skill.id.clone(), skill);
+        }
+        if skills.is_empty() {
+            return Err(CatalogError::at(dir, "no skills found (expected one folder per skill with a skill.toml)"));
+        }
+        Ok(Self { skills })
+    }
+
+    /// A catalogue of the given skills; for tests.
+    pub fn from_skills(skills: impl IntoIterator<Item = Skill>) -> Self {
+        Self { skills: skills.into_iter().map(|s| (s.id.clone(), s)).collect() }
+    }
+
+    /// One skill.
+    pub fn get(&self, id: &str) -> Option<&Skill> {
+        self.skills.get(id)
+    }
+
+    /// Every skill, by id.
+    pub fn iter(&self) -> impl Iterator<Item = &Skill> {
+        self.skills.values()
+    }
+}
+
+fn parse(path: &Path, text: &str) -> Result<Skill, CatalogError> {
+    let skill: Skill = toml::from_str(text).map_err(|e| CatalogError {
+        path: path.to_owned(),
+        line: e.span().map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1),
+        message: e.message().to_owned(),
+    })?;
+    let problem = if skill.id.is_empty()
+        || skill.id.len() > 64
+        || !skill.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        Some(("id", "give lowercase letters, digits and underscores, at most 64"))
+    } else if skill.action.trim().is_empty() {
+        Some(("action", "must not be empty"))
+    } else if skill.channels.is_empty() {
+        Some(("channels", "name at least one channel"))
+    } else if skill.name.en.trim().is_empty() || skill.name.ko.trim().is_empty() {
+        Some(("name", "give both en and ko"))
+    } else {
+        None
+    };
+    match problem {
+        Some((key, message)) => {
+            Err(CatalogError { line: line_of(text, key), ..CatalogError::at(path, format!("{key}: {message}")) })
+        }
+        None => Ok(skill),
+    }
+}
+
+/// The line a top-level key or table is declared on.
+fn line_of(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
+                || line.trim_end() == format!("[{key}]")
+        })
+        .map(|index| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Catalog {
+        Catalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("skills")).unwrap()
+    }
+
+    #[test]
+    fn the_default_skills_load() {
+        let catalog = shipped();
+        let ids: Vec<_> = catalog.iter().map(|s| s.id.as_str()).collect();
+        for id in ["order_tracking", "order_cancellation", "returns_exchanges", "product_recommendation"] {
+            assert!(ids.contains(&id), "{id} missing from {ids:?}");
+            assert_eq!(catalog.get(id).unwrap().prerequisites, vec![Prerequisite::Commerce]);
+        }
+        for id in ["business_hours", "faq", "human_handoff", "greeting"] {
+            assert!(ids.contains(&id), "{id} missing from {ids:?}");
+        }
+        assert_eq!(catalog.get("faq").unwrap().prerequisites, vec![Prerequisite::Knowledge]);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let path = Path::new("skills/x/skill.toml");
+        let err = parse(path, "id = \"x\"\naction = \"greeting\"\nchannels = [\"fax\"]\n").unwrap_err();
+        assert_eq!(err.line, Some(3), "{err}");
+        assert!(err.to_string().starts_with("skills/x/skill.toml:3: "), "{err}");
+
+        let text = "id = \"Bad Id\"\naction = \"a\"\nchannels = [\"sms\"]\n[name]\nen = \"A\"\nko = \"가\"\n\
+                    [description]\nen = \"A\"\nko = \"가\"\n";
+        let err = parse(path, text).unwrap_err();
+        assert_eq!((err.line, err.message.starts_with("id:")), (Some(1), true), "{err}");
+
+        let err = parse(path, "id = \"x\"\nextra = 1\n").unwrap_err();
+        assert!(err.message.contains("extra"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_must_match_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("other")).unwrap();
+        std::fs::write(
+            dir.path().join("other/skill.toml"),
+            "id = \"greeting\"\naction = \"greeting\"\nchannels = [\"sms\"]\n[name]\nen = \"Hi\"\nko = \"안녕\"\n\
+             [description]\nen = \"Hi\"\nko = \"안녕\"\n",
+        )
+        .unwrap();
+        let err = Catalog::load(dir.path()).unwrap_err();
+        assert_eq!(err.line, Some(1));
+        assert!(err.message.contains("folder name"), "{err}");
+    }
+}

@@ -1,0 +1,59 @@
+//! A mock Twilio for the engine's tests: answers shaped like Twilio's documented responses.
+
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use wiremock::ResponseTemplate;
+
+pub const SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TOKEN: &str = "f1e2d3c4b5a69788796a5b4c3d2e1f00";
+pub const NUMBER: &str = "+15551234567";
+pub const NUMBERS_PATH: &str = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/IncomingPhoneNumbers.json";
+pub const MESSAGES_PATH: &str = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json";
+
+/// The IncomingPhoneNumbers list answer holding `phone` (or nothing when `None`).
+pub fn numbers(phone: Option<&str>, sms_capable: bool) -> ResponseTemplate {
+    let records: Vec<Value> = phone
+        .map(|phone| {
+            json!({
+                "account_sid": SID,
+                "capabilities": {"fax": false, "mms": sms_capable, "sms": sms_capable, "voice": true},
+                "friendly_name": "(555) 123-4567",
+                "phone_number": phone,
+                "sid": "PN0123456789abcdef0123456789abcdef",
+                "status": "in-use",
+            })
+        })
+        .into_iter()
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "incoming_phone_numbers": records,
+        "page": 0,
+        "page_size": 50,
+        "next_page_uri": null,
+    }))
+}
+
+/// Twilio's error body.
+pub fn error(status: u16, code: i64, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code,
+        "message": message,
+        "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status,
+    }))
+}
+
+/// The Messages create answer: 201, queued.
+pub fn message_created(sid: &str, to: &str, body: &str) -> ResponseTemplate {
+    ResponseTemplate::new(201).set_body_json(json!({
+        "account_sid": SID,
+        "body": body,
+        "direction": "outbound-api",
+        "from": NUMBER,
+        "num_segments": "1",
+        "sid": sid,
+        "status": "queued",
+        "to": to,
+    }))
+}
