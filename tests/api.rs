@@ -51,6 +51,8 @@ async fn health_and_openapi_document_every_route() {
         "POST /v1/channels/{channel}/launch/turn-off",
         "GET /v1/channels/{channel}/launch/history",
         "POST /v1/channels/sms/verify",
+        "POST /v1/sms/twilio",
+        "POST /v1/sms/twilio/status",
         "GET /v1/webchat/settings",
         "POST /v1/webchat/conversations",
         "GET /v1/webchat/conversations/{id}/messages",

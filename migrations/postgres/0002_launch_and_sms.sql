@@ -42,12 +42,12 @@ CREATE TABLE sms_outbox (
     next_attempt_at  TIMESTAMPTZ NOT NULL,
     lease_until      TIMESTAMPTZ,
     twilio_sid       TEXT UNIQUE,
-    error_code       BIGINT,
     error_message    TEXT,
     created_at       TIMESTAMPTZ NOT NULL,
     updated_at       TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX sms_outbox_due ON sms_outbox (status, next_attempt_at);
+CREATE INDEX customers_by_phone ON customers (workspace_id, phone);
 
 ALTER TABLE messages ADD COLUMN delivery_status TEXT;
 ALTER TABLE messages ADD COLUMN delivery_error TEXT;

@@ -42,12 +42,12 @@ CREATE TABLE sms_outbox (
     next_attempt_at  TEXT NOT NULL,
     lease_until      TEXT,
     twilio_sid       TEXT UNIQUE,
-    error_code       INTEGER,
     error_message    TEXT,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
 );
 CREATE INDEX sms_outbox_due ON sms_outbox (status, next_attempt_at);
+CREATE INDEX customers_by_phone ON customers (workspace_id, phone);
 
 ALTER TABLE messages ADD COLUMN delivery_status TEXT;
 ALTER TABLE messages ADD COLUMN delivery_error TEXT;

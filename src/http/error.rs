@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::accounts::service::AccountError;
 use crate::launch::{ItemId, LaunchError};
 use crate::rooms::inbound::InboundError;
+use crate::sms::inbound::SmsError;
 use crate::store::StoreError;
 use crate::webchat::WebchatError;
 
@@ -174,6 +175,18 @@ impl From<LaunchError> for ApiError {
             LaunchError::Taken(_) => ApiError::new(StatusCode::CONFLICT, "taken", message),
             LaunchError::Busy => ApiError::new(StatusCode::CONFLICT, "busy", message),
             LaunchError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SmsError> for ApiError {
+    fn from(e: SmsError) -> Self {
+        let message = e.to_string();
+        match e {
+            SmsError::NoChannel(_) => ApiError::not_found(message),
+            SmsError::BadSignature(_) => ApiError::new(StatusCode::FORBIDDEN, "bad_signature", message),
+            SmsError::Invalid(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", message),
+            SmsError::Store(e) => e.into(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 mod extract;
 mod middleware;
 pub mod server;
+mod sms;
 mod system;
 mod webchat;
 
@@ -31,6 +32,7 @@ use crate::clock::Clock;
 use crate::events::Hub;
 use crate::launch::{Capabilities, Launcher};
 use crate::skills::Catalog;
+use crate::sms::outbox::Outbox;
 use crate::sms::twilio::TwilioClient;
 use crate::store::Store;
 use error::ApiError;
@@ -54,6 +56,8 @@ pub struct AppState {
     pub capabilities: Arc<Capabilities>,
     /// Twilio's REST API.
     pub twilio: TwilioClient,
+    /// Texts waiting for Twilio.
+    pub outbox: Outbox,
 }
 
 impl AppState {
@@ -130,6 +134,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(system::routes())
         .merge(accounts::routes())
         .merge(channels::routes())
+        .merge(sms::routes())
         .merge(webchat::routes())
         .api_route(
             "/openapi.json",
@@ -183,6 +188,8 @@ fn document_security(api: &mut OpenApi) {
     for (name, description) in [
         ("accounts", "Login, accounts, roles and certification"),
         ("channels", "Channel settings"),
+        ("launch", "The launch checklist: turning a channel's agent on and off"),
+        ("sms", "The SMS channel: Twilio's webhooks"),
         ("webchat", "The webchat channel, customer side"),
         ("system", "Health, metrics, this document"),
     ] {

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::events::Hub;
 use crate::launch::Capabilities;
 use crate::skills::Catalog;
+use crate::sms::outbox::Outbox;
 use crate::sms::twilio::TwilioClient;
 use crate::store::{self, Store};
 use crate::workspaces::provision::{self, Provisioned};
@@ -58,6 +59,9 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         hub.forward(signals);
     }
     let shutdown = CancellationToken::new();
+    let twilio = TwilioClient::new(TWILIO_TIMEOUT);
+    let outbox = Outbox::new(Arc::clone(&store), Arc::clone(&clock), twilio.clone(), &config.public_url);
+    tokio::spawn(outbox.clone().run(shutdown.clone()));
     let state = AppState {
         store: Arc::clone(&store),
         hub,
@@ -66,7 +70,8 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         shutdown: shutdown.clone(),
         catalog: Arc::new(catalog),
         capabilities: Arc::new(Capabilities::default()),
-        twilio: TwilioClient::new(TWILIO_TIMEOUT),
+        twilio,
+        outbox,
     };
     let app = router(state, config.max_body_bytes);
     let listener = TcpListener::bind(config.addr).await?;

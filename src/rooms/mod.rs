@@ -4,6 +4,7 @@
 //! sequence number, assigned under the room's row lock, so the order customers see is the order
 //! the store committed, and a live stream can resume from the last number it delivered.
 
+pub mod context;
 pub mod inbound;
 
 use chrono::{DateTime, Utc};
@@ -181,6 +182,13 @@ pub struct Message {
     pub text: String,
     /// When the engine accepted it.
     pub created_at: DateTime<Utc>,
+    /// For messages sent out by SMS: `pending`, then Twilio's status (`queued`, `sent`,
+    /// `delivered`, `undelivered`, `failed`), or `blocked` when the customer opted out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_status: Option<String>,
+    /// Why delivery failed, with Twilio's error code when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
 }
 
 /// A message about to be stored.
@@ -212,6 +220,8 @@ impl NewMessage {
             author_account_id: self.author_account_id,
             text: self.text.clone(),
             created_at: self.created_at,
+            delivery_status: None,
+            delivery_error: None,
         }
     }
 }

@@ -6,7 +6,10 @@
 //! for the two Twilio REST calls the engine makes, and the channel-setup check an operator runs
 //! before the channel can go live.
 
+pub mod inbound;
 pub mod keywords;
+pub mod outbound;
+pub mod outbox;
 pub mod segments;
 pub mod signature;
 pub mod twilio;

@@ -17,9 +17,10 @@ use chrono::{DateTime, Utc};
 
 use crate::accounts::{Account, Principal};
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
-use crate::ids::{AccountId, RoomId, WorkspaceId};
+use crate::ids::{AccountId, MessageId, RoomId, WorkspaceId};
 use crate::launch::Transition;
 use crate::rooms::{Appended, Message, NewMessage, Room};
+use crate::sms::outbox::{Consent, QueuedSms, SmsOutcome};
 use crate::workspaces::Workspace;
 pub use records::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning};
 
@@ -115,6 +116,45 @@ pub trait ChannelStore {
     async fn widget_origins(&self, ws: WorkspaceId) -> StoreResult<Vec<SeenOrigin>>;
 }
 
+/// The SMS channel: customers' rooms by number, consent, and the outbox.
+#[async_trait]
+pub trait SmsStore {
+    /// The open SMS room of the customer texting from `phone`, or a new one with `new`'s ids;
+    /// race-free, so two first texts from one number open one room.
+    async fn sms_room(&self, ws: WorkspaceId, phone: &str, new: &NewConversation) -> StoreResult<Room>;
+    /// Whether `phone` opted out, if it ever said.
+    async fn consent(&self, ws: WorkspaceId, phone: &str) -> StoreResult<Option<Consent>>;
+    /// Records an opt-out or opt-in.
+    async fn set_consent(
+        &self,
+        ws: WorkspaceId,
+        phone: &str,
+        opted_out: bool,
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Appends an outgoing message and queues it for `to`, atomically.
+    async fn enqueue_sms(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage, to: &str) -> StoreResult<Message>;
+    /// Claims up to `limit` queued texts due at `now`, reserving them until `lease_until`.
+    async fn claim_sms(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedSms>>;
+    /// Records an attempt's outcome on the outbox row and its message.
+    async fn finish_sms(&self, id: MessageId, outcome: &SmsOutcome, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a delivery report for the text Twilio knows as `twilio_sid`; a report never moves
+    /// a message back from a final status. Returns the message when it belongs to `ws`.
+    async fn sms_delivery(
+        &self,
+        ws: WorkspaceId,
+        twilio_sid: &str,
+        status: &str,
+        error: Option<&str>,
+    ) -> StoreResult<Option<MessageId>>;
+}
+
 /// Rooms (conversations) and their messages.
 #[async_trait]
 pub trait RoomStore {
@@ -141,7 +181,7 @@ pub trait RoomStore {
 
 /// The whole store.
 #[async_trait]
-pub trait Store: WorkspaceStore + AccountStore + ChannelStore + RoomStore + Send + Sync + 'static {
+pub trait Store: WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks the database answers.

@@ -75,8 +75,8 @@ pub struct NewConversation {
     pub customer: CustomerIdentity,
     /// Initial status.
     pub status: RoomStatus,
-    /// Hash of the customer's conversation token.
-    pub token_hash: String,
+    /// Hash of the customer's conversation token (webchat; SMS customers have none).
+    pub token_hash: Option<String>,
     /// Opening time.
     pub at: DateTime<Utc>,
 }

@@ -11,6 +11,7 @@ use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, See
 use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
 use crate::launch::{Actor, Checks, LaunchState, Transition};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
+use crate::sms::outbox::{Consent, QueuedSms};
 use crate::workspaces::Workspace;
 
 macro_rules! account_columns {
@@ -28,7 +29,7 @@ macro_rules! room_columns {
 }
 macro_rules! message_columns {
     () => {
-        "id, room_id, seq, author, author_account_id, text, created_at"
+        "id, room_id, seq, author, author_account_id, text, created_at, delivery_status, delivery_error"
     };
 }
 macro_rules! channel_columns {
@@ -236,6 +237,8 @@ pub(crate) struct MessageRow {
     author_account_id: Option<AccountId>,
     text: String,
     created_at: DateTime<Utc>,
+    delivery_status: Option<String>,
+    delivery_error: Option<String>,
 }
 
 impl From<MessageRow> for Message {
@@ -248,6 +251,47 @@ impl From<MessageRow> for Message {
             author_account_id: r.author_account_id,
             text: r.text,
             created_at: r.created_at,
+            delivery_status: r.delivery_status,
+            delivery_error: r.delivery_error,
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct QueuedSmsRow {
+    id: MessageId,
+    workspace_id: WorkspaceId,
+    room_id: RoomId,
+    to_number: String,
+    body: String,
+    attempts: i64,
+}
+
+impl From<QueuedSmsRow> for QueuedSms {
+    fn from(r: QueuedSmsRow) -> Self {
+        QueuedSms {
+            message_id: r.id,
+            workspace_id: r.workspace_id,
+            room_id: r.room_id,
+            to: r.to_number,
+            body: r.body,
+            attempts: r.attempts,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConsentRow {
+    opted_out: bool,
+    source: String,
+    changed_at: DateTime<Utc>,
+}
+
+impl From<ConsentRow> for Consent {
+    fn from(r: ConsentRow) -> Self {
+        Consent { opted_out: r.opted_out, source: r.source, changed_at: r.changed_at }
+    }
+}
+
+/// Twilio statuses after which a message's delivery does not change any more.
+pub(crate) const FINAL_DELIVERY: [&str; 5] = ["delivered", "undelivered", "failed", "read", "canceled"];

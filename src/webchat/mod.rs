@@ -125,7 +125,7 @@ pub async fn open_conversation(
             channel: ChannelKind::Webchat,
             customer: identity,
             status: RoomStatus::Bot,
-            token_hash: secret::token_hash(token.expose()),
+            token_hash: Some(secret::token_hash(token.expose())),
             at: clock.now(),
         })
         .await?;

@@ -57,3 +57,26 @@ pub fn message_created(sid: &str, to: &str, body: &str) -> ResponseTemplate {
         "to": to,
     }))
 }
+
+/// The Messages endpoint: 201 with a fresh SID per text (`SM` and a 32-digit hex counter from 1).
+pub struct Messages(pub std::sync::atomic::AtomicUsize);
+
+impl Messages {
+    pub fn new() -> Self {
+        Self(std::sync::atomic::AtomicUsize::new(0))
+    }
+
+    /// The SID of the `n`th text accepted (from 1).
+    pub fn sid(n: usize) -> String {
+        format!("SM{n:032x}")
+    }
+}
+
+impl wiremock::Respond for Messages {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&request.body).unwrap_or_default();
+        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        message_created(&Self::sid(n), &field("To"), &field("Body"))
+    }
+}

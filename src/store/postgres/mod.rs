@@ -7,6 +7,7 @@
 mod accounts;
 mod channels;
 mod rooms;
+mod sms;
 mod workspaces;
 
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! Rooms and messages on PostgreSQL.
 
 use async_trait::async_trait;
+use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use super::{PgStore, ROOM_CHANNEL};
@@ -25,7 +26,7 @@ impl PgStore {
         Ok(row.map(Message::from))
     }
 
-    async fn room_in<'e, E>(executor: E, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>
+    pub(super) async fn room_in<'e, E>(executor: E, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>
     where
         E: sqlx::Executor<'e, Database = sqlx::Postgres>,
     {
@@ -95,45 +96,17 @@ impl RoomStore for PgStore {
 
     async fn append_message(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage) -> StoreResult<Appended> {
         let mut tx = self.pool.begin().await?;
-        // Bumping the room's counter locks the room row: appends to one room are serialised, so
-        // sequence numbers commit in order.
-        let seq: i64 = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = $1, last_message_at = $2 \
-             WHERE workspace_id = $3 AND id = $4 RETURNING last_seq",
-        )
-        .bind(m.author.as_str())
-        .bind(m.created_at)
-        .bind(ws)
-        .bind(room)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(m.id)
-        .bind(ws)
-        .bind(room)
-        .bind(seq)
-        .bind(m.author.as_str())
-        .bind(m.author_account_id)
-        .bind(&m.text)
-        .bind(&m.client_message_id)
-        .bind(m.created_at)
-        .execute(&mut *tx)
-        .await;
+        let seq = bump(&mut tx, ws, room, m).await?.ok_or(StoreError::NotFound)?;
         // A repeated client_message_id (a retry) is refused by the unique index; the earlier
         // message is the answer and the counter bump is rolled back.
-        if let Err(e) = inserted {
+        if let Err(e) = insert(&mut tx, ws, room, seq, m).await {
             tx.rollback().await?;
             return match self.earlier(room, m).await? {
                 Some(message) => Ok(Appended { message, duplicate: true }),
                 None => Err(e.into()),
             };
         }
-        let signal = RoomSignal { workspace_id: ws, room_id: room, seq };
-        sqlx::query("SELECT pg_notify($1, $2)").bind(ROOM_CHANNEL).bind(signal.encode()).execute(&mut *tx).await?;
+        notify(&mut tx, ws, room, seq).await?;
         tx.commit().await?;
         Ok(Appended { message: m.stored(room, seq), duplicate: false })
     }
@@ -172,4 +145,56 @@ impl RoomStore for PgStore {
         .await?;
         Ok(rows.into_iter().map(Message::from).collect())
     }
+}
+
+/// Takes the room's next sequence number. Bumping the counter locks the room row: appends to one
+/// room are serialised, so sequence numbers commit in order. `None` when there is no such room.
+pub(super) async fn bump(
+    tx: &mut PgConnection,
+    ws: WorkspaceId,
+    room: RoomId,
+    m: &NewMessage,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = $1, last_message_at = $2 \
+         WHERE workspace_id = $3 AND id = $4 RETURNING last_seq",
+    )
+    .bind(m.author.as_str())
+    .bind(m.created_at)
+    .bind(ws)
+    .bind(room)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+/// Inserts a message at `seq`.
+pub(super) async fn insert(
+    tx: &mut PgConnection,
+    ws: WorkspaceId,
+    room: RoomId,
+    seq: i64,
+    m: &NewMessage,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(m.id)
+    .bind(ws)
+    .bind(room)
+    .bind(seq)
+    .bind(m.author.as_str())
+    .bind(m.author_account_id)
+    .bind(&m.text)
+    .bind(&m.client_message_id)
+    .bind(m.created_at)
+    .execute(&mut *tx)
+    .await
+    .map(|_| ())
+}
+
+/// Tells every engine process sharing the database that the room has message `seq`, on commit.
+pub(super) async fn notify(tx: &mut PgConnection, ws: WorkspaceId, room: RoomId, seq: i64) -> Result<(), sqlx::Error> {
+    let signal = RoomSignal { workspace_id: ws, room_id: room, seq };
+    sqlx::query("SELECT pg_notify($1, $2)").bind(ROOM_CHANNEL).bind(signal.encode()).execute(&mut *tx).await.map(|_| ())
 }

@@ -6,7 +6,7 @@
 //! only after that transaction committed: an acknowledged message is durable exactly as before,
 //! and throughput grows with the load instead of being capped by one commit per message.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
 use super::ts;
@@ -100,39 +100,51 @@ async fn write(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<StoreResult<Append
                 continue;
             }
         }
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = ?, last_message_at = ? \
-             WHERE workspace_id = ? AND id = ? RETURNING last_seq",
-        )
-        .bind(m.author.as_str())
-        .bind(ts(m.created_at))
-        .bind(ws)
-        .bind(room)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
+        let Some(seq) = insert(&mut tx, *ws, *room, m).await? else {
             outcomes.push(Err(StoreError::NotFound));
             continue;
         };
-        sqlx::query(
-            "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(m.id)
-        .bind(ws)
-        .bind(room)
-        .bind(seq)
-        .bind(m.author.as_str())
-        .bind(m.author_account_id)
-        .bind(&m.text)
-        .bind(&m.client_message_id)
-        .bind(ts(m.created_at))
-        .execute(&mut *tx)
-        .await?;
         outcomes.push(Ok(Appended { message: m.stored(*room, seq), duplicate: false }));
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Numbers and inserts one message inside a write transaction; `None` when the room does not
+/// exist in the workspace.
+pub(super) async fn insert(
+    tx: &mut SqliteConnection,
+    ws: WorkspaceId,
+    room: RoomId,
+    m: &NewMessage,
+) -> Result<Option<i64>, sqlx::Error> {
+    let seq: Option<i64> = sqlx::query_scalar(
+        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = ?, last_message_at = ? \
+         WHERE workspace_id = ? AND id = ? RETURNING last_seq",
+    )
+    .bind(m.author.as_str())
+    .bind(ts(m.created_at))
+    .bind(ws)
+    .bind(room)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seq) = seq else { return Ok(None) };
+    sqlx::query(
+        "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(m.id)
+    .bind(ws)
+    .bind(room)
+    .bind(seq)
+    .bind(m.author.as_str())
+    .bind(m.author_account_id)
+    .bind(&m.text)
+    .bind(&m.client_message_id)
+    .bind(ts(m.created_at))
+    .execute(&mut *tx)
+    .await?;
+    Ok(Some(seq))
 }
 
 /// `sqlx::Error` is not `Clone`; a batch error reaches every caller with the same text.

@@ -13,6 +13,7 @@ mod accounts;
 mod appender;
 mod channels;
 mod rooms;
+mod sms;
 mod workspaces;
 
 use std::path::Path;

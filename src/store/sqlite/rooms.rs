@@ -10,7 +10,7 @@ use crate::store::rows::{MessageRow, RoomRow, message_columns, room_columns};
 use crate::store::{NewConversation, RoomStore, StoreError, StoreResult};
 
 impl SqliteStore {
-    async fn room_in<'e, E>(executor: E, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>
+    pub(super) async fn room_in<'e, E>(executor: E, ws: WorkspaceId, id: RoomId) -> StoreResult<Room>
     where
         E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
     {
