@@ -183,15 +183,7 @@ async fn webchat_walkthrough(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn webchat_walkthrough_on_sqlite() {
-    webchat_walkthrough(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn webchat_walkthrough_on_postgres() {
-    webchat_walkthrough(Backend::Postgres).await;
-}
+on_each_backend!(webchat_walkthrough);
 
 #[tokio::test]
 async fn settings_are_validated_and_the_token_never_shown() {

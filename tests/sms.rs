@@ -178,15 +178,7 @@ async fn signed_webhooks(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn signed_webhooks_on_sqlite() {
-    signed_webhooks(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn signed_webhooks_on_postgres() {
-    signed_webhooks(Backend::Postgres).await;
-}
+on_each_backend!(signed_webhooks);
 
 async fn keywords_consent_and_the_outbox(backend: Backend) {
     let Some((app, twilio)) = sms_app(backend).await else { return };
@@ -280,15 +272,7 @@ async fn keywords_consent_and_the_outbox(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn keywords_consent_and_the_outbox_on_sqlite() {
-    keywords_consent_and_the_outbox(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn keywords_consent_and_the_outbox_on_postgres() {
-    keywords_consent_and_the_outbox(Backend::Postgres).await;
-}
+on_each_backend!(keywords_consent_and_the_outbox);
 
 #[tokio::test]
 async fn replies_keep_to_the_segment_cap() {

@@ -296,3 +296,21 @@ pub async fn history(http: &reqwest::Client, base: &str, id: &str, token: &str) 
     let body: Value = res.json().await.unwrap();
     body["messages"].as_array().expect("a messages array").clone()
 }
+
+/// Runs `async fn $scenario(backend: Backend)` as two tests, `$scenario::sqlite` and
+/// `$scenario::postgres`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($scenario:ident) => {
+        mod $scenario {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario($crate::common::Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$scenario($crate::common::Backend::Postgres).await;
+            }
+        }
+    };
+}
