@@ -289,7 +289,13 @@ async fn sms_setup_is_verified_with_twilio() {
     twilio_answers(&twilio, mock::error(503, 20503, "Service Unavailable")).await;
     let (_, view) = app.call("POST", "/v1/channels/sms/verify", admin, None).await;
     assert_eq!((view["state"].as_str(), item(&view, "channel_setup")["done"].as_bool()), (Some("live"), Some(true)));
-    assert!(item(&view, "channel_setup")["detail"].as_str().unwrap().contains("could not reach Twilio"), "{view}");
+    assert!(
+        item(&view, "channel_setup")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("did not reach Twilio, so this result stands"),
+        "{view}"
+    );
 
     // Switching a live channel to a number Twilio rejects is refused before anything changes.
     twilio_answers(&twilio, mock::numbers(None, true)).await;
@@ -314,5 +320,19 @@ async fn sms_setup_is_verified_with_twilio() {
         .call("PATCH", "/v1/channels/sms", Some(other.admin_token.expose()), Some(json!({"phone_number": NUMBER})))
         .await;
     assert_eq!((status, body["error"].as_str()), (409, Some("taken")), "{body}");
+
+    // Settings Twilio could never be asked about are not verified, and the detail says why.
+    twilio_answers(&twilio, mock::error(503, 20503, "Service Unavailable")).await;
+    let settings = json!({
+        "twilio_account_sid": SID,
+        "twilio_auth_token": TOKEN,
+        "phone_number": "+15550001111",
+        "twilio_api_base": twilio.uri(),
+    });
+    let (status, body) = app.call("PATCH", "/v1/channels/sms", Some(other.admin_token.expose()), Some(settings)).await;
+    assert_eq!(status, 200, "{body}");
+    let setup = item(&body["launch"], "channel_setup");
+    assert_eq!(setup["done"], false);
+    assert!(setup["detail"].as_str().unwrap().starts_with("Not verified yet: Twilio is busy"), "{setup}");
     app.stop().await;
 }

@@ -346,13 +346,10 @@ async fn verify_is_unreachable_when_twilio_cannot_answer() {
     ] {
         let verdict = verdict_for(response).await;
         assert!(matches!(verdict, Verdict::Unreachable { .. }), "{verdict:?}");
-        assert!(detail_of(&verdict).contains("the last verification result stands"), "{verdict:?}");
+        assert!(detail_of(&verdict).contains("try POST /v1/channels/sms/verify again"), "{verdict:?}");
     }
     let throttled = verdict_for(twilio_error(429, 20429, "Too Many Requests").insert_header("Retry-After", "7")).await;
-    assert!(detail_of(&throttled).ends_with("Try POST /v1/channels/sms/verify again in 7 seconds."), "{throttled:?}");
+    assert!(detail_of(&throttled).ends_with("try POST /v1/channels/sms/verify again in 7 seconds."), "{throttled:?}");
     let timeout = verdict_for(ResponseTemplate::new(200).set_delay(Duration::from_secs(3))).await;
-    assert_eq!(
-        detail_of(&timeout),
-        "Twilio did not answer in time; the last verification result stands. Try POST /v1/channels/sms/verify again."
-    );
+    assert_eq!(detail_of(&timeout), "Twilio did not answer in time; try POST /v1/channels/sms/verify again.");
 }

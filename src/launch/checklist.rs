@@ -92,6 +92,9 @@ pub struct TwilioCheck {
     pub last_error: Option<String>,
 }
 
+/// The [`TwilioCheck::reason`] of settings Twilio could never be asked about.
+pub const UNREACHABLE: &str = "unreachable";
+
 /// Facts from outside the channel that the checklist needs.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -207,10 +210,13 @@ fn sms_setup(settings: &ChannelSettings, checks: &Checks, fingerprint: Option<&s
     };
     match &checks.twilio {
         Some(check) if check.fingerprint == fingerprint => {
-            let mut detail = check.detail.clone();
-            if let Some(error) = &check.last_error {
-                detail = format!("{detail} (The latest check could not reach Twilio: {error})");
-            }
+            let detail = match (&check.last_error, &check.reason) {
+                (Some(error), Some(reason)) if reason == UNREACHABLE => format!("Not verified yet: {error}"),
+                (Some(error), _) => {
+                    format!("{} The latest check did not reach Twilio, so this result stands: {error}", check.detail)
+                }
+                (None, _) => check.detail.clone(),
+            };
             item(id, true, check.verified, detail)
         }
         _ => item(

@@ -365,7 +365,9 @@ impl Launcher<'_> {
                     TwilioCheck { last_error: Some(detail), ..previous }
                 }
                 _ => {
-                    TwilioCheck { last_error: Some(detail.clone()), ..check(false, Some("unreachable".into()), detail) }
+                    let never =
+                        check(false, Some(checklist::UNREACHABLE.into()), "Twilio could not be asked yet.".into());
+                    TwilioCheck { last_error: Some(detail), ..never }
                 }
             },
         })

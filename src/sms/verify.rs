@@ -30,7 +30,7 @@ pub enum Verdict {
     },
     /// Twilio could not be asked (timeout, 5xx, 429, network); try again later. The previous verdict should stand.
     Unreachable {
-        /// What happened, and that the last result stands.
+        /// What happened, and when to try again.
         detail: String,
     },
 }
@@ -38,7 +38,7 @@ pub enum Verdict {
 /// What an operator reads when Twilio could not be asked, with Twilio's Retry-After if it sent one.
 fn retry_hint(after: Option<std::time::Duration>) -> String {
     let when = after.map(|d| format!(" in {} seconds", d.as_secs().max(1))).unwrap_or_default();
-    format!("the last verification result stands. Try POST /v1/channels/sms/verify again{when}.")
+    format!("try POST /v1/channels/sms/verify again{when}.")
 }
 
 /// Verifies `phone_number` on `account`; never fails, every outcome is a [`Verdict`].
