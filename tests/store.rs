@@ -7,11 +7,13 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use common::{Backend, TestDb};
 use sangdam::accounts::Role;
-use sangdam::channels::{ChannelKind, ChannelSettings};
+use sangdam::channels::{ChannelKind, ChannelSecrets, ChannelSettings};
 use sangdam::clock::{Clock, FixedClock};
 use sangdam::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use sangdam::launch::{Checks, LaunchState, TransitionRecord};
 use sangdam::rooms::{Author, CustomerIdentity, NewMessage, RoomStatus};
-use sangdam::store::{AccountChanges, AccountRecord, NewConversation, Provisioning, Store, StoreError};
+use sangdam::sms::outbox::SmsOutcome;
+use sangdam::store::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning, Store, StoreError};
 use sangdam::workspaces::Workspace;
 
 /// Runs `$body(store, clock)` once per backend.
@@ -304,10 +306,10 @@ on_both_backends!(append_race, concurrent_appends_get_gap_free_sequences);
 
 async fn widget_origins_are_recorded(store: Arc<dyn Store>, clock: FixedClock) {
     let s = seed(store.as_ref(), &clock, "admin", 3).await;
-    store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap();
+    assert!(store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap());
     let first = clock.now();
     clock.advance(TimeDelta::minutes(1));
-    store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap();
+    assert!(!store.record_widget_origin(s.ws, "https://shop.example.com", clock.now()).await.unwrap());
     store.record_widget_origin(s.ws, "http://localhost:3000", first).await.unwrap();
     let seen = store.widget_origins(s.ws).await.unwrap();
     assert_eq!(seen.len(), 2);
@@ -315,3 +317,96 @@ async fn widget_origins_are_recorded(store: Arc<dyn Store>, clock: FixedClock) {
     assert_eq!((seen[0].first_seen_at, seen[0].last_seen_at), (first, clock.now()));
 }
 on_both_backends!(origins, widget_origins_are_recorded);
+
+async fn channel_saves_are_versioned_and_audited(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let channel = store.channel(s.ws, ChannelKind::Sms).await.unwrap();
+    assert_eq!((channel.state, channel.version), (LaunchState::Draft, 0));
+    let settings = ChannelSettings { phone_number: Some("+15551234567".into()), ..Default::default() };
+    let secrets = ChannelSecrets { twilio_auth_token: Some("token".into()) };
+    let record = TransitionRecord {
+        from: LaunchState::Draft,
+        to: LaunchState::Live,
+        actor: Some(s.admin),
+        reason: "turned on".into(),
+        at: clock.now(),
+    };
+    let update = ChannelUpdate {
+        workspace_id: s.ws,
+        kind: ChannelKind::Sms,
+        expected_version: 0,
+        settings: &settings,
+        secrets: &secrets,
+        checks: &Checks::default(),
+        state: LaunchState::Live,
+        activated_at: Some(clock.now()),
+        at: clock.now(),
+        transition: Some(&record),
+    };
+    let saved = store.save_channel(&update).await.unwrap();
+    assert_eq!((saved.version, saved.state, saved.activated_at), (1, LaunchState::Live, Some(clock.now())));
+    assert_eq!(saved.secrets, secrets);
+    // A save worked out from the old version loses, and records nothing.
+    assert!(matches!(store.save_channel(&update).await, Err(StoreError::Conflict)));
+    let history = store.launch_history(s.ws, ChannelKind::Sms, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].from, history[0].to, history[0].actor.as_ref().map(|a| a.id)),
+        (LaunchState::Draft, LaunchState::Live, Some(s.admin))
+    );
+    let found = store.channel_by_sms_number("+15551234567").await.unwrap().unwrap();
+    assert_eq!(found.workspace_id, s.ws);
+    // Another workspace cannot take the number.
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    let theirs = ChannelUpdate { workspace_id: other.ws, transition: None, ..update };
+    assert!(matches!(store.save_channel(&theirs).await, Err(StoreError::Taken("phone_number"))));
+    assert!(store.launch_history(other.ws, ChannelKind::Sms, 10).await.unwrap().is_empty());
+}
+on_both_backends!(channel_saves, channel_saves_are_versioned_and_audited);
+
+async fn the_sms_outbox_leases_and_finishes(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let phone = "+821012345678";
+    let new = NewConversation { channel: ChannelKind::Sms, token_hash: None, ..conversation(s.ws, None, clock.now()) };
+    let room = store.sms_room(s.ws, phone, &new).await.unwrap();
+    let again = NewConversation { room_id: RoomId::new(), ..new.clone() };
+    assert_eq!(store.sms_room(s.ws, phone, &again).await.unwrap().id, room.id, "one open room per number");
+    assert_eq!(room.customer.phone.as_deref(), Some(phone));
+
+    let queued = store.enqueue_sms(s.ws, room.id, &message("배송 출발했어요", None, clock.now()), phone).await.unwrap();
+    assert_eq!((queued.seq, queued.delivery_status.as_deref()), (1, Some("pending")));
+    let lease = clock.now() + TimeDelta::minutes(1);
+    let claimed = store.claim_sms(clock.now(), lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].message_id, claimed[0].to.as_str(), claimed[0].attempts), (queued.id, phone, 1));
+    // Leased: nobody else gets it until the lease ends.
+    assert!(store.claim_sms(clock.now(), lease, 10).await.unwrap().is_empty());
+    clock.advance(TimeDelta::minutes(2));
+    let reclaimed = store.claim_sms(clock.now(), clock.now() + TimeDelta::minutes(1), 10).await.unwrap();
+    assert_eq!(reclaimed[0].attempts, 2);
+
+    let retry = SmsOutcome::Retry { at: clock.now() + TimeDelta::seconds(30), error: "429".into() };
+    store.finish_sms(queued.id, &retry, clock.now()).await.unwrap();
+    assert!(store.claim_sms(clock.now(), clock.now() + TimeDelta::minutes(1), 10).await.unwrap().is_empty());
+    clock.advance(TimeDelta::seconds(31));
+    assert_eq!(store.claim_sms(clock.now(), clock.now() + TimeDelta::minutes(1), 10).await.unwrap().len(), 1);
+    let sent = SmsOutcome::Sent { twilio_sid: "SM0001".into(), status: "queued".into() };
+    store.finish_sms(queued.id, &sent, clock.now()).await.unwrap();
+    assert!(store.claim_sms(clock.now() + TimeDelta::hours(1), clock.now(), 10).await.unwrap().is_empty());
+
+    // Delivery reports: scoped to the workspace, never moving back from a final status.
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    assert_eq!(store.sms_delivery(other.ws, "SM0001", "failed", None).await.unwrap(), None);
+    assert_eq!(store.sms_delivery(s.ws, "SM0001", "delivered", None).await.unwrap(), Some(queued.id));
+    assert_eq!(store.sms_delivery(s.ws, "SM0001", "sent", None).await.unwrap(), None);
+    let stored = store.recent_messages(s.ws, room.id, 10).await.unwrap();
+    assert_eq!((stored[0].delivery_status.as_deref(), stored[0].delivery_error.as_deref()), (Some("delivered"), None));
+
+    // Consent.
+    assert_eq!(store.consent(s.ws, phone).await.unwrap(), None);
+    store.set_consent(s.ws, phone, true, "keyword:STOP", clock.now()).await.unwrap();
+    let consent = store.consent(s.ws, phone).await.unwrap().unwrap();
+    assert_eq!((consent.opted_out, consent.source.as_str(), consent.changed_at), (true, "keyword:STOP", clock.now()));
+    assert_eq!(store.consent(other.ws, phone).await.unwrap(), None);
+}
+on_both_backends!(sms_outbox, the_sms_outbox_leases_and_finishes);
