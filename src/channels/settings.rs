@@ -393,6 +393,7 @@ mod tests {
             prerequisites: vec![],
             name: Localized { en: id.into(), ko: id.into() },
             description: Localized { en: id.into(), ko: id.into() },
+            examples: Default::default(),
         };
         Catalog::from_skills([
             skill("greeting", vec![ChannelKind::Webchat, ChannelKind::Sms]),

@@ -342,6 +342,7 @@ mod tests {
             prerequisites,
             name: Localized { en: id.into(), ko: id.into() },
             description: Localized { en: id.into(), ko: id.into() },
+            examples: Default::default(),
         };
         Catalog::from_skills([skill("greeting", vec![]), skill("order_tracking", vec![Prerequisite::Commerce])])
     }

@@ -55,7 +55,42 @@ pub struct Skill {
     pub name: Localized,
     /// One sentence for operators.
     pub description: Localized,
+    /// What customers say when they want this skill; the router learns from these.
+    #[serde(default)]
+    pub examples: Examples,
 }
+
+/// Example utterances per language.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Korean.
+    #[serde(default)]
+    pub ko: Vec<String>,
+    /// English.
+    #[serde(default)]
+    pub en: Vec<String>,
+}
+
+impl Examples {
+    /// Every example, Korean first.
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        self.ko.iter().chain(&self.en).map(String::as_str)
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.ko.len() + self.en.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Fewest examples a skill may have: the router cannot learn an intent from fewer.
+pub const MIN_EXAMPLES: usize = 5;
 
 /// A manifest that could not be loaded: the file, the line when known, and what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +178,10 @@ fn parse(path: &Path, text: &str) -> Result<Skill, CatalogError> {
         Some(("channels", "name at least one channel"))
     } else if skill.name.en.trim().is_empty() || skill.name.ko.trim().is_empty() {
         Some(("name", "give both en and ko"))
+    } else if skill.examples.len() < MIN_EXAMPLES {
+        Some(("examples", "give at least 5 example utterances (ko and en lists); the router learns from them"))
+    } else if skill.examples.all().any(|e| e.trim().is_empty() || e.chars().count() > 300) {
+        Some(("examples", "every example must be 1 to 300 characters"))
     } else {
         None
     };
@@ -176,6 +215,13 @@ mod tests {
     #[test]
     fn the_default_skills_load() {
         let catalog = shipped();
+        for skill in catalog.iter() {
+            assert!(
+                !skill.examples.ko.is_empty() && !skill.examples.en.is_empty(),
+                "{} needs both languages",
+                skill.id
+            );
+        }
         let ids: Vec<_> = catalog.iter().map(|s| s.id.as_str()).collect();
         for id in ["order_tracking", "order_cancellation", "returns_exchanges", "product_recommendation"] {
             assert!(ids.contains(&id), "{id} missing from {ids:?}");
@@ -210,7 +256,7 @@ mod tests {
         std::fs::write(
             dir.path().join("other/skill.toml"),
             "id = \"greeting\"\naction = \"greeting\"\nchannels = [\"sms\"]\n[name]\nen = \"Hi\"\nko = \"안녕\"\n\
-             [description]\nen = \"Hi\"\nko = \"안녕\"\n",
+             [description]\nen = \"Hi\"\nko = \"안녕\"\n[examples]\nen = [\"hi\", \"hello\", \"hey\", \"yo\", \"hiya\"]\n",
         )
         .unwrap();
         let err = Catalog::load(dir.path()).unwrap_err();

@@ -7,4 +7,4 @@
 
 mod catalog;
 
-pub use catalog::{Catalog, CatalogError, Localized, Prerequisite, Skill};
+pub use catalog::{Catalog, CatalogError, Examples, Localized, Prerequisite, Skill};
