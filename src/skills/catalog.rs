@@ -216,8 +216,9 @@ mod tests {
     fn the_default_skills_load() {
         let catalog = shipped();
         for skill in catalog.iter() {
+            assert!(skill.examples.len() >= 30, "{} has {} examples", skill.id, skill.examples.len());
             assert!(
-                !skill.examples.ko.is_empty() && !skill.examples.en.is_empty(),
+                skill.examples.ko.len() >= 10 && skill.examples.en.len() >= 10,
                 "{} needs both languages",
                 skill.id
             );
