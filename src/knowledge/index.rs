@@ -1,0 +1,221 @@
+//! BM25 over tokens that work for Korean and English alike.
+//!
+//! Korean runs become syllable bigrams, so particles and missing spaces matter little ("배송비는"
+//! and "배송비" share "배송" and "송비"); English runs become lower-cased words with stop words
+//! dropped and a plural `s` trimmed. Next to the BM25 score, a search reports how much of the
+//! question's weight a passage covers: the share that decides whether it answers at all.
+
+use std::collections::HashMap;
+
+use crate::locale::is_hangul;
+
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// English words that carry no topic.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "am", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "do", "does", "for", "from",
+    "get", "have", "hello", "hi", "how", "i", "if", "in", "is", "it", "just", "know", "like", "long", "many", "me",
+    "much", "my", "need", "of", "ok", "on", "or", "our", "please", "really", "should", "take", "tell", "thank",
+    "thanks", "that", "the", "there", "this", "to", "us", "want", "we", "what", "when", "where", "which", "will",
+    "with", "would", "you", "your",
+];
+
+/// Korean syllable pairs that are endings or filler, not topics.
+const STOP_PAIRS: &[&str] = &[
+    "예요", "에요", "나요", "까요", "해요", "어요", "아요", "세요", "니다", "습니", "는데", "은데", "가요", "되나",
+    "하나", "할까", "인가", "건가", "려면", "하려", "해주", "주세", "알려", "려주", "궁금", "금해", "는지", "은지",
+    "인지", "있나", "있어", "없어", "어떻", "떻게", "되요", "돼요", "하고", "싶어", "은요", "는요", "이요", "나여",
+    "되는", "하는", "하면", "으면", "인데", "합니", "입니", "됩니", "있습", "없습", "드립", "립니",
+];
+
+/// The tokens of `text`.
+pub fn tokens(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let mut out = Vec::new();
+    let mut run = String::new();
+    let mut run_is_hangul = false;
+    for c in lower.chars().chain(std::iter::once(' ')) {
+        let hangul = ('\u{AC00}'..='\u{D7A3}').contains(&c);
+        let word = c.is_alphanumeric() && !is_hangul(c);
+        if (hangul || word) && (run.is_empty() || hangul == run_is_hangul) {
+            run.push(c);
+            run_is_hangul = hangul;
+            continue;
+        }
+        flush(&mut run, run_is_hangul, &mut out);
+        if hangul || word {
+            run.push(c);
+            run_is_hangul = hangul;
+        }
+    }
+    out
+}
+
+/// Particles and endings trimmed off the end of a Korean word, longest first.
+const ENDINGS: &[&str] = &[
+    "해주세요",
+    "입니다",
+    "습니다",
+    "인가요",
+    "이에요",
+    "에서는",
+    "으로는",
+    "까지는",
+    "부터는",
+    "주세요",
+    "예요",
+    "에요",
+    "나요",
+    "까요",
+    "해요",
+    "세요",
+    "어요",
+    "아요",
+    "는데",
+    "은데",
+    "으로",
+    "에서",
+    "부터",
+    "까지",
+    "이나",
+    "이랑",
+    "하고",
+    "처럼",
+    "보다",
+    "인가",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "의",
+    "도",
+    "로",
+    "와",
+    "과",
+    "요",
+    "랑",
+];
+
+/// A Korean word without up to two trailing particles or endings, keeping at least two syllables.
+fn stem(word: &str) -> &str {
+    let mut word = word;
+    for _ in 0..2 {
+        let trimmed =
+            ENDINGS.iter().filter_map(|ending| word.strip_suffix(ending)).find(|rest| rest.chars().count() >= 2);
+        match trimmed {
+            Some(rest) => word = rest,
+            None => break,
+        }
+    }
+    word
+}
+
+fn flush(run: &mut String, hangul: bool, out: &mut Vec<String>) {
+    if run.is_empty() {
+        return;
+    }
+    if hangul {
+        let syllables: Vec<char> = stem(run).chars().collect();
+        if syllables.len() == 1 {
+            out.push(run.clone());
+        }
+        for pair in syllables.windows(2) {
+            let pair: String = pair.iter().collect();
+            if !STOP_PAIRS.contains(&pair.as_str()) {
+                out.push(pair);
+            }
+        }
+    } else if !STOP_WORDS.contains(&run.as_str()) && (run.len() > 1 || run.chars().all(|c| c.is_ascii_digit())) {
+        let word = match run.strip_suffix('s') {
+            Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem,
+            _ => run.as_str(),
+        };
+        out.push(word.to_owned());
+    }
+    run.clear();
+}
+
+/// An inverted index of documents.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    /// Term → (document, frequency).
+    postings: HashMap<String, Vec<(usize, f32)>>,
+    lengths: Vec<f32>,
+    average_length: f32,
+}
+
+impl Index {
+    pub(super) fn build(docs: &[String]) -> Self {
+        let mut postings: HashMap<String, Vec<(usize, f32)>> = HashMap::new();
+        let mut lengths = Vec::with_capacity(docs.len());
+        for (d, doc) in docs.iter().enumerate() {
+            let terms = tokens(doc);
+            lengths.push(terms.len() as f32);
+            let mut counts: HashMap<String, f32> = HashMap::new();
+            for term in terms {
+                *counts.entry(term).or_default() += 1.0;
+            }
+            for (term, count) in counts {
+                postings.entry(term).or_default().push((d, count));
+            }
+        }
+        let average_length = lengths.iter().sum::<f32>() / lengths.len().max(1) as f32;
+        Self { postings, lengths, average_length }
+    }
+
+    fn idf(&self, df: usize) -> f32 {
+        let n = self.lengths.len() as f32;
+        (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
+    }
+
+    /// Documents matching `query`, best BM25 score first, each with the share of the query's
+    /// weight it covers. Words the index has never seen count as much as its rarest word (half
+    /// for Korean pairs): an off-topic question is mostly such words.
+    pub(super) fn search(&self, query: &str) -> Vec<(usize, f32)> {
+        let mut terms = tokens(query);
+        terms.sort();
+        terms.dedup();
+        let rarest = self.idf(1);
+        let mut scores: HashMap<usize, (f32, f32)> = HashMap::new();
+        let mut total = 0.0;
+        for term in &terms {
+            let Some(postings) = self.postings.get(term) else {
+                // An unseen Korean pair is often what is left of an ending; an unseen English
+                // word is a topic the articles don't have.
+                let korean = term.chars().next().is_some_and(is_hangul);
+                total += if korean { 0.5 * rarest } else { rarest };
+                continue;
+            };
+            let idf = self.idf(postings.len());
+            total += idf;
+            for &(doc, tf) in postings {
+                let norm = tf + K1 * (1.0 - B + B * self.lengths[doc] / self.average_length.max(1.0));
+                let entry = scores.entry(doc).or_default();
+                entry.0 += idf * tf * (K1 + 1.0) / norm;
+                entry.1 += idf;
+            }
+        }
+        let mut ranked: Vec<(usize, f32, f32)> =
+            scores.into_iter().map(|(doc, (score, covered))| (doc, score, covered / total.max(f32::EPSILON))).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.into_iter().map(|(doc, _, coverage)| (doc, coverage)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn korean_becomes_syllable_pairs_and_english_words() {
+        assert_eq!(tokens("배송비는 얼마예요?"), ["배송", "송비", "얼마"]);
+        assert_eq!(tokens("무료배송은 이상부터예요"), ["무료", "료배", "배송", "이상"]);
+        assert_eq!(tokens("How much is Shipping to Canada"), ["shipping", "canada"]);
+        assert_eq!(tokens("gift boxes 선물"), ["gift", "boxe", "선물"]);
+        assert_eq!(tokens("주문 1001번"), ["주문", "1001", "번"]);
+    }
+}
