@@ -388,7 +388,7 @@ mod tests {
     fn catalog() -> Catalog {
         let skill = |id: &str, channels: Vec<ChannelKind>| Skill {
             id: id.into(),
-            action: id.into(),
+            action: crate::skills::Action::Reply,
             channels,
             prerequisites: vec![],
             name: Localized { en: id.into(), ko: id.into() },

@@ -337,7 +337,7 @@ mod tests {
     fn catalog() -> Catalog {
         let skill = |id: &str, prerequisites| Skill {
             id: id.into(),
-            action: id.into(),
+            action: crate::skills::Action::Reply,
             channels: vec![ChannelKind::Webchat, ChannelKind::Sms],
             prerequisites,
             name: Localized { en: id.into(), ko: id.into() },

@@ -28,6 +28,50 @@ impl Prerequisite {
     }
 }
 
+/// The kinds of work a skill can do; each needs certain replies in `replies.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Where an order is: status, carrier, tracking number.
+    OrderStatus,
+    /// Whether and how an order can be cancelled.
+    OrderCancellation,
+    /// How returns and exchanges work.
+    Returns,
+    /// Products from the catalogue that match the request.
+    ProductSearch,
+    /// Opening and support hours, from the knowledge article on them.
+    BusinessHours,
+    /// The best passage of the knowledge articles.
+    KnowledgeAnswer,
+    /// The customer asks for a person: hand off.
+    Handoff,
+    /// Greets back.
+    Greeting,
+    /// Answers with its one reply, `answer`; for simple skills added as data.
+    Reply,
+}
+
+impl Action {
+    /// The reply names a skill with this action must define, in every language.
+    pub fn replies(self) -> &'static [&'static str] {
+        const VERIFY: [&str; 3] = ["ask_order_number", "ask_verification", "not_found"];
+        match self {
+            Action::OrderStatus => {
+                &[VERIFY[0], VERIFY[1], VERIFY[2], "preparing", "shipped", "out_for_delivery", "delivered", "cancelled"]
+            }
+            Action::OrderCancellation => {
+                &[VERIFY[0], VERIFY[1], VERIFY[2], "can_cancel", "cannot_cancel", "already_cancelled"]
+            }
+            Action::Returns => &["how_to"],
+            Action::ProductSearch => &["results", "no_results"],
+            Action::BusinessHours | Action::KnowledgeAnswer | Action::Reply => &["answer"],
+            Action::Handoff => &[],
+            Action::Greeting => &["hello"],
+        }
+    }
+}
+
 /// Text in both languages the product speaks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,8 +88,8 @@ pub struct Localized {
 pub struct Skill {
     /// Stable id, equal to the folder name; what channel settings enable.
     pub id: String,
-    /// What the skill does when routed to, e.g. `order_status` or `handoff`.
-    pub action: String,
+    /// What the skill does when routed to.
+    pub action: Action,
     /// Channels the skill can run on.
     pub channels: Vec<ChannelKind>,
     /// What must be configured before the skill can be enabled.
@@ -172,8 +216,6 @@ fn parse(path: &Path, text: &str) -> Result<Skill, CatalogError> {
         || !skill.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
         Some(("id", "give lowercase letters, digits and underscores, at most 64"))
-    } else if skill.action.trim().is_empty() {
-        Some(("action", "must not be empty"))
     } else if skill.channels.is_empty() {
         Some(("channels", "name at least one channel"))
     } else if skill.name.en.trim().is_empty() || skill.name.ko.trim().is_empty() {
@@ -202,6 +244,24 @@ fn line_of(text: &str, key: &str) -> Option<usize> {
                 || line.trim_end() == format!("[{key}]")
         })
         .map(|index| index + 1)
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+
+    /// A catalogue of one skill with the given action.
+    pub(crate) fn catalog_with(id: &str, action: Action) -> Catalog {
+        Catalog::from_skills([Skill {
+            id: id.into(),
+            action,
+            channels: vec![ChannelKind::Webchat, ChannelKind::Sms],
+            prerequisites: vec![],
+            name: Localized { en: id.into(), ko: id.into() },
+            description: Localized { en: id.into(), ko: id.into() },
+            examples: Examples { ko: vec!["안녕".into(); 5], en: vec![] },
+        }])
+    }
 }
 
 #[cfg(test)]
@@ -240,8 +300,10 @@ mod tests {
         let err = parse(path, "id = \"x\"\naction = \"greeting\"\nchannels = [\"fax\"]\n").unwrap_err();
         assert_eq!(err.line, Some(3), "{err}");
         assert!(err.to_string().starts_with("skills/x/skill.toml:3: "), "{err}");
+        let err = parse(path, "id = \"x\"\naction = \"dance\"\nchannels = [\"sms\"]\n").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
 
-        let text = "id = \"Bad Id\"\naction = \"a\"\nchannels = [\"sms\"]\n[name]\nen = \"A\"\nko = \"가\"\n\
+        let text = "id = \"Bad Id\"\naction = \"reply\"\nchannels = [\"sms\"]\n[name]\nen = \"A\"\nko = \"가\"\n\
                     [description]\nen = \"A\"\nko = \"가\"\n";
         let err = parse(path, text).unwrap_err();
         assert_eq!((err.line, err.message.starts_with("id:")), (Some(1), true), "{err}");

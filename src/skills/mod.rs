@@ -6,5 +6,7 @@
 //! switched on.
 
 mod catalog;
+mod replies;
 
-pub use catalog::{Catalog, CatalogError, Examples, Localized, Prerequisite, Skill};
+pub use catalog::{Action, Catalog, CatalogError, Examples, Localized, Prerequisite, Skill};
+pub use replies::{RenderError, Replies};
