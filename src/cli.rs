@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate` and `workspace create`.
+//! The command line: `serve`, `migrate`, `workspace create`, `simulate` and `eval`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::clock::SystemClock;
 use crate::config::{Config, FileConfig, Overrides};
+use crate::router::{
+    self, TrainOptions,
+    eval::{Status, Training},
+};
 use crate::secret::Secret;
 use crate::workspaces::provision::{self, WorkspaceSpec};
 
@@ -27,6 +31,47 @@ enum Command {
     /// Manage workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Run scripted conversations (YAML or JSON) through the agent with sends captured; exits 1
+    /// when an expectation fails.
+    Simulate(SimulateArgs),
+    /// Measure the embedded router on labelled lines; prints one JSON line last.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("training").required(true).args(["skills", "train"]))]
+struct EvalArgs {
+    /// Test lines, JSONL `{"text", "intent"}` (`"intent": null` = out of scope).
+    #[arg(long)]
+    data: PathBuf,
+    /// Train from this skills folder (the skills' examples and its `out_of_scope.txt`).
+    #[arg(long)]
+    skills: Option<PathBuf>,
+    /// Train from these labelled lines instead.
+    #[arg(long)]
+    train: Option<PathBuf>,
+    /// Calibrate on these labelled lines (otherwise on cross-validation folds of the training lines).
+    #[arg(long, requires = "train")]
+    val: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// Script files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print a JSON summary `{"turns","passed","failed"}` as the last line.
+    #[arg(long)]
+    json: bool,
+    /// Configuration file; `sangdam.toml` in the working directory is read when it exists.
+    #[arg(long, env = "SANGDAM_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder of skill manifests (default `./skills`).
+    #[arg(long, env = "SANGDAM_SKILLS_DIR")]
+    skills_dir: Option<PathBuf>,
+    /// Folder of knowledge articles (default `./examples/knowledge`).
+    #[arg(long, env = "SANGDAM_KNOWLEDGE_DIR")]
+    knowledge_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +100,9 @@ struct ServeArgs {
     /// Folder of skill manifests (default `./skills`).
     #[arg(long, env = "SANGDAM_SKILLS_DIR")]
     skills_dir: Option<PathBuf>,
+    /// Folder of knowledge articles (default `./examples/knowledge`).
+    #[arg(long, env = "SANGDAM_KNOWLEDGE_DIR")]
+    knowledge_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,10 +137,38 @@ pub fn run() -> ExitCode {
         }
     };
     match runtime.block_on(dispatch(cli.command)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs `sangdam eval`. Bad input exits with 2, naming the file and line.
+fn eval(args: EvalArgs) -> ExitCode {
+    let training = match (args.skills, args.train) {
+        (Some(dir), _) => Training::Skills(dir),
+        (None, Some(train)) => Training::Files { train, val: args.val },
+        (None, None) => {
+            eprintln!("error: give --skills DIR or --train FILE");
+            return ExitCode::from(2);
+        }
+    };
+    match router::eval::evaluate(&args.data, &training, &TrainOptions::default(), &mut Status::stderr()) {
+        Ok(report) => match serde_json::to_string(&report) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }
@@ -107,25 +183,33 @@ fn resolve(store: StoreArgs, over: Overrides) -> anyhow::Result<Config> {
     Config::resolve(file, over, admin_token)
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<()> {
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Simulate(args) => {
+            let store = StoreArgs { config: args.config, data_dir: None, database_url: None };
+            let over =
+                Overrides { skills_dir: args.skills_dir, knowledge_dir: args.knowledge_dir, ..Default::default() };
+            let config = resolve(store, over)?;
+            simulate(&config, &args.files, args.json).await
+        }
         Command::Serve(args) => {
             let over = Overrides {
                 addr: args.addr,
                 public_url: args.public_url,
                 skills_dir: args.skills_dir,
+                knowledge_dir: args.knowledge_dir,
                 ..Default::default()
             };
             let config = resolve(args.store, over)?;
             crate::telemetry::init_logs(config.json_logs);
-            crate::http::server::run(config).await
+            crate::http::server::run(config).await.map(|()| ExitCode::SUCCESS)
         }
         Command::Migrate(store) => {
             let config = resolve(store, Overrides::default())?;
             let store = crate::store::connect(&config.database).await?;
             println!("{{\"migrated\": true, \"backend\": \"{}\"}}", store.backend());
             store.close().await;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Workspace(WorkspaceCommand::Create { store, name, admin_login, seats, time_zone }) => {
             let config = resolve(store, Overrides::default())?;
@@ -143,7 +227,47 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             });
             println!("{out}");
             store.close().await;
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        // Training and routing are CPU work with nothing else running: no need to leave the runtime.
+        Command::Eval(args) => Ok(eval(args)),
+    }
+}
+
+/// `sangdam simulate`: every turn of every script, then the summary.
+async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
+    let scripts = files.iter().map(|f| crate::simulate::read(f).map(|s| (f, s))).collect::<Result<Vec<_>, _>>();
+    let scripts = match scripts {
+        Ok(scripts) => scripts,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let (agent, _) = crate::agent::build::build(&config.agent)?;
+    let (mut turns, mut failed) = (0usize, 0usize);
+    for (file, script) in &scripts {
+        for result in crate::simulate::run(&agent, file, script).await {
+            turns += 1;
+            let understood = match (&result.trace.skill, &result.trace.handoff) {
+                (skill, Some(h)) => {
+                    format!("{} -> handoff ({})", skill.as_deref().unwrap_or("out of scope"), h.reason.as_str())
+                }
+                (Some(skill), None) => skill.clone(),
+                (None, None) => "no skill".to_owned(),
+            };
+            let mark = if result.failures.is_empty() { "ok  " } else { "FAIL" };
+            println!("{mark} {}#{} {:?}: {understood}", result.file.display(), result.turn, result.say);
+            for failure in &result.failures {
+                println!("       {failure}; replies: {:?}", result.replies);
+            }
+            failed += usize::from(!result.failures.is_empty());
         }
     }
+    if json {
+        println!("{}", serde_json::json!({"turns": turns, "passed": turns - failed, "failed": failed}));
+    } else {
+        println!("{turns} turns, {} passed, {failed} failed", turns - failed);
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

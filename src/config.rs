@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::agent::build::{AgentConfig, ShopifyConfig};
+use crate::llm::LlmConfig;
 use crate::secret::Secret;
 use crate::store::Location;
 
@@ -17,6 +19,10 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 /// Default folder of skill manifests.
 pub const DEFAULT_SKILLS_DIR: &str = "./skills";
+/// Default folder of knowledge articles.
+pub const DEFAULT_KNOWLEDGE_DIR: &str = "./examples/knowledge";
+/// Shopify Admin API version used unless configured.
+pub const DEFAULT_SHOPIFY_API_VERSION: &str = "2024-10";
 /// Default limit on request bodies.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -38,6 +44,22 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     /// Folder of skill manifests.
     pub skills_dir: Option<PathBuf>,
+    /// Folder of knowledge articles.
+    pub knowledge_dir: Option<PathBuf>,
+    /// A demo shop JSON file instead of the built-in one.
+    pub demo_shop: Option<PathBuf>,
+    /// A guardrails file instead of the built-in one.
+    pub guardrails: Option<PathBuf>,
+    /// `brand.myshopify.com`: use this Shopify store (token in `SHOPIFY_ACCESS_TOKEN`).
+    pub shopify_store: Option<String>,
+    /// Shopify Admin API version.
+    pub shopify_api_version: Option<String>,
+    /// Base URL of an OpenAI-compatible API; enables LLM mode (key in `SANGDAM_LLM_API_KEY`).
+    pub llm_base_url: Option<String>,
+    /// The LLM's model name.
+    pub llm_model: Option<String>,
+    /// Longest an LLM call may take, in milliseconds (default 4000).
+    pub llm_timeout_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -64,6 +86,8 @@ pub struct Overrides {
     pub public_url: Option<String>,
     /// `--skills-dir` / `SANGDAM_SKILLS_DIR`.
     pub skills_dir: Option<PathBuf>,
+    /// `--knowledge-dir` / `SANGDAM_KNOWLEDGE_DIR`.
+    pub knowledge_dir: Option<PathBuf>,
 }
 
 /// The resolved configuration of a server.
@@ -80,8 +104,8 @@ pub struct Config {
     pub public_url: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Folder of skill manifests.
-    pub skills_dir: PathBuf,
+    /// The agent's data folders and integrations.
+    pub agent: AgentConfig,
     /// Emit JSON log lines.
     pub json_logs: bool,
     /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
@@ -91,6 +115,7 @@ pub struct Config {
 impl Config {
     /// Merges defaults, file and overrides; says which value is wrong when one is.
     pub fn resolve(file: FileConfig, over: Overrides, admin_token: Option<Secret>) -> anyhow::Result<Self> {
+        let shopify_token = std::env::var("SHOPIFY_ACCESS_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
         let addr_text = over.addr.or(file.addr).unwrap_or_else(|| DEFAULT_ADDR.into());
         let addr: SocketAddr = addr_text
             .parse()
@@ -115,7 +140,39 @@ impl Config {
             database,
             public_url: public_url.trim_end_matches('/').to_owned(),
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            skills_dir: over.skills_dir.or(file.skills_dir).unwrap_or_else(|| DEFAULT_SKILLS_DIR.into()),
+            agent: AgentConfig {
+                skills_dir: over.skills_dir.or(file.skills_dir).unwrap_or_else(|| DEFAULT_SKILLS_DIR.into()),
+                knowledge_dir: over
+                    .knowledge_dir
+                    .or(file.knowledge_dir)
+                    .unwrap_or_else(|| DEFAULT_KNOWLEDGE_DIR.into()),
+                demo_shop: file.demo_shop,
+                guardrails: file.guardrails,
+                shopify: match (file.shopify_store, shopify_token) {
+                    (Some(store), Some(token)) => Some(ShopifyConfig {
+                        store,
+                        token,
+                        api_version: file.shopify_api_version.unwrap_or_else(|| DEFAULT_SHOPIFY_API_VERSION.into()),
+                    }),
+                    (Some(_), None) => anyhow::bail!("shopify_store is set but SHOPIFY_ACCESS_TOKEN is not"),
+                    (None, _) => None,
+                },
+                llm: match std::env::var("SANGDAM_LLM_BASE_URL").ok().or(file.llm_base_url).filter(|u| !u.is_empty()) {
+                    Some(base_url) => Some(LlmConfig {
+                        base_url,
+                        model: std::env::var("SANGDAM_LLM_MODEL")
+                            .ok()
+                            .or(file.llm_model)
+                            .unwrap_or_else(|| "gpt-4o-mini".into()),
+                        api_key: std::env::var("SANGDAM_LLM_API_KEY")
+                            .or_else(|_| std::env::var("OPENAI_API_KEY"))
+                            .map(Secret::new)
+                            .map_err(|_| anyhow::anyhow!("llm_base_url is set but SANGDAM_LLM_API_KEY is not"))?,
+                        timeout: std::time::Duration::from_millis(file.llm_timeout_ms.unwrap_or(4_000)),
+                    }),
+                    None => None,
+                },
+            },
             json_logs,
             admin_token: admin_token.filter(|t| !t.expose().is_empty()),
         })

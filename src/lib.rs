@@ -5,18 +5,24 @@
 //! counselor room queue. This crate holds the whole engine; `src/main.rs` only calls [`cli::run`].
 
 pub mod accounts;
+pub mod agent;
 pub mod channels;
 pub mod cli;
 pub mod clock;
+pub mod commerce;
 pub mod config;
 pub mod events;
 pub mod http;
 pub mod ids;
 pub mod knowledge;
 pub mod launch;
+pub mod llm;
 pub mod locale;
+pub mod retry_after;
 pub mod rooms;
+pub mod router;
 pub mod secret;
+pub mod simulate;
 pub mod skills;
 pub mod sms;
 pub mod store;

@@ -36,7 +36,9 @@ impl Locale {
     /// at all, else English.
     pub fn detect(text: &str, fallback: Locale) -> Locale {
         let (mut hangul, mut letters) = (0usize, 0usize);
-        for c in text.chars().filter(|c| c.is_alphabetic()) {
+        // Addresses and links say nothing about the language the customer writes in.
+        let words = text.split_whitespace().filter(|w| !w.contains('@') && !w.contains("://"));
+        for c in words.flat_map(str::chars).filter(|c| c.is_alphabetic()) {
             letters += 1;
             if is_hangul(c) {
                 hangul += 1;
@@ -69,5 +71,6 @@ mod tests {
         assert_eq!(Locale::detect("tracking number 알려주세요", Locale::En), Locale::Ko);
         assert_eq!(Locale::detect("1001", Locale::Ko), Locale::Ko);
         assert_eq!(Locale::detect("ㅠㅠ", Locale::En), Locale::Ko);
+        assert_eq!(Locale::detect("happy@example.com 입니다", Locale::En), Locale::Ko);
     }
 }

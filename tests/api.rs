@@ -51,6 +51,7 @@ async fn health_and_openapi_document_every_route() {
         "POST /v1/channels/{channel}/launch/turn-off",
         "GET /v1/channels/{channel}/launch/history",
         "POST /v1/channels/sms/verify",
+        "POST /v1/channels/{channel}/preview",
         "POST /v1/sms/twilio",
         "POST /v1/sms/twilio/status",
         "GET /v1/webchat/settings",

@@ -53,6 +53,15 @@ pub struct ChannelSettings {
     /// The reply to HELP and INFO (sms); a built-in bilingual text when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help_message: Option<String>,
+    /// Topics, in addition to the shipped ones, that always go to a person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalation_topics: Vec<String>,
+    /// Words, in addition to the shipped ones, that no reply may contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forbidden_words: Vec<String>,
+    /// The tone preset of LLM answers: `friendly` (default), `formal` or `concise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tone: Option<String>,
     /// Settings this version does not know, kept as they are.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -147,6 +156,15 @@ pub struct SettingsPatch {
     /// Reply to HELP and INFO (sms).
     #[serde(default, deserialize_with = "nullable")]
     pub help_message: Option<Option<String>>,
+    /// Extra topics that always go to a person; replaces the list.
+    #[serde(default, deserialize_with = "nullable")]
+    pub escalation_topics: Option<Option<Vec<String>>>,
+    /// Extra words no reply may contain; replaces the list.
+    #[serde(default, deserialize_with = "nullable")]
+    pub forbidden_words: Option<Option<Vec<String>>>,
+    /// Tone preset of LLM answers: `friendly`, `formal` or `concise`.
+    #[serde(default, deserialize_with = "nullable")]
+    pub tone: Option<Option<String>>,
 }
 
 /// Tells a present `null` from an absent field.
@@ -270,6 +288,20 @@ pub fn apply(
     if let Some(v) = patch.help_message {
         s.help_message = text("help_message", v, 480)?;
     }
+    if let Some(v) = patch.escalation_topics {
+        s.escalation_topics = words("escalation_topics", v.unwrap_or_default())?;
+    }
+    if let Some(v) = patch.forbidden_words {
+        s.forbidden_words = words("forbidden_words", v.unwrap_or_default())?;
+    }
+    if let Some(v) = patch.tone {
+        s.tone = match text("tone", v, 16)? {
+            Some(t) if !TONES.contains(&t.as_str()) => {
+                return Err(invalid("tone", format!("give one of {}", TONES.join(", "))));
+            }
+            other => other,
+        };
+    }
 
     let touched = Touched {
         any: s != *settings || k != *secrets,
@@ -294,6 +326,23 @@ fn text(field: &'static str, value: Option<String>, max: usize) -> Result<Option
         return Err(invalid(field, "contains control characters"));
     }
     Ok(Some(value))
+}
+
+/// The tone presets of `prompts/guardrails.toml`.
+pub const TONES: [&str; 3] = ["friendly", "formal", "concise"];
+
+fn words(field: &'static str, values: Vec<String>) -> Result<Vec<String>, SettingsError> {
+    if values.len() > 200 {
+        return Err(invalid(field, "at most 200 entries"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let Some(word) = text(field, Some(value), 60)? else { continue };
+        if !out.contains(&word) {
+            out.push(word);
+        }
+    }
+    Ok(out)
 }
 
 fn color(value: Option<String>) -> Result<Option<String>, SettingsError> {

@@ -11,8 +11,10 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, Operator};
 use super::{ApiResult, AppState};
 use crate::accounts::Permission;
+use crate::agent::{self, preview::PreviewRequest, preview::PreviewResponse};
 use crate::channels::{Channel, ChannelKind, ChannelSettings, SeenOrigin, SettingsPatch};
 use crate::launch::{LaunchView, Transition};
+use crate::rooms::inbound;
 
 #[derive(Deserialize, JsonSchema)]
 struct ChannelPath {
@@ -144,6 +146,24 @@ async fn history(
     Ok(Json(History { transitions }))
 }
 
+async fn preview(
+    State(s): State<AppState>,
+    op: Operator,
+    ApiPath(p): ApiPath<ChannelPath>,
+    ApiJson(body): ApiJson<PreviewRequest>,
+) -> ApiResult<Json<PreviewResponse>> {
+    op.principal.require(Permission::OperateChannels).map_err(ApiError::from)?;
+    let ws = op.principal.workspace_id;
+    let kind = p.kind()?;
+    let text = inbound::valid_text(&body.text)?;
+    let channel = s.store.channel(ws, kind).await?;
+    let answer = agent::preview::preview(&s.agent.agent, &s.previews, &channel, body, &text)
+        .await
+        .map_err(ApiError::internal)?;
+    s.launcher().preview_ran(ws, kind).await?;
+    Ok(Json(answer))
+}
+
 async fn verify_sms(State(s): State<AppState>, op: Operator) -> ApiResult<Json<LaunchView>> {
     op.principal.require(Permission::ConfigureChannels).map_err(ApiError::from)?;
     Ok(Json(s.launcher().verify_sms(op.principal.account_id, op.principal.workspace_id).await?))
@@ -187,6 +207,18 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/channels/{channel}/launch/history",
             get_with(history, |op| op.tag("launch").summary("Every launch transition: who, when, from, to and why")),
+        )
+        .api_route(
+            "/v1/channels/{channel}/preview",
+            post_with(preview, |op| {
+                op.tag("launch")
+                    .summary("Try the agent: one message through the live path, sends captured")
+                    .description(
+                        "Uses the channel's current settings whether or not it is live. Pass the returned `session` \
+                     back to continue the conversation. Nothing is delivered and no handoff is recorded; the \
+                     checklist's `preview_tested` item is marked done.",
+                    )
+            }),
         )
         .api_route(
             "/v1/channels/sms/verify",

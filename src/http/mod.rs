@@ -28,6 +28,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+use crate::agent::live::LiveAgent;
+use crate::agent::preview::PreviewSessions;
 use crate::clock::Clock;
 use crate::events::Hub;
 use crate::launch::{Capabilities, Launcher};
@@ -58,6 +60,10 @@ pub struct AppState {
     pub twilio: TwilioClient,
     /// Texts waiting for Twilio.
     pub outbox: Outbox,
+    /// The agent, answering live traffic.
+    pub agent: LiveAgent,
+    /// Preview panel conversations.
+    pub previews: Arc<PreviewSessions>,
 }
 
 impl AppState {

@@ -8,11 +8,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{AppState, router};
+use crate::agent::live::LiveAgent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::events::Hub;
-use crate::launch::Capabilities;
-use crate::skills::Catalog;
 use crate::sms::outbox::Outbox;
 use crate::sms::twilio::TwilioClient;
 use crate::store::{self, Store};
@@ -52,7 +51,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 
 /// Like [`start`] with a given store and clock (tests).
 pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
-    let catalog = Catalog::load(&config.skills_dir)?;
+    let (agent, capabilities) = crate::agent::build::build(&config.agent)?;
     let bootstrapped = provision::bootstrap(store.as_ref(), clock.as_ref(), config.admin_token.clone()).await?;
     let hub = Hub::new();
     if let Some(signals) = store.room_signals().await? {
@@ -62,14 +61,17 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let twilio = TwilioClient::new(TWILIO_TIMEOUT);
     let outbox = Outbox::new(Arc::clone(&store), Arc::clone(&clock), twilio.clone(), &config.public_url);
     tokio::spawn(outbox.clone().run(shutdown.clone()));
+    let live = LiveAgent::new(agent, Arc::clone(&store), Arc::clone(&hub), Arc::clone(&clock), outbox.clone());
     let state = AppState {
         store: Arc::clone(&store),
         hub,
         clock,
         public_url: config.public_url.as_str().into(),
         shutdown: shutdown.clone(),
-        catalog: Arc::new(catalog),
-        capabilities: Arc::new(Capabilities::default()),
+        catalog: Arc::clone(&live.agent.catalog),
+        capabilities: Arc::new(capabilities),
+        agent: live,
+        previews: Arc::default(),
         twilio,
         outbox,
     };

@@ -93,7 +93,10 @@ fn context(s: &AppState) -> SmsContext<'_> {
 }
 
 async fn inbound_text(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebhook) -> ApiResult<Response> {
-    inbound::receive(context(&s), &hook).await?;
+    let received = inbound::receive(context(&s), &hook).await?;
+    if received.for_agent {
+        s.agent.spawn(received.workspace_id, received.room_id, received.message);
+    }
     Ok(twiml())
 }
 

@@ -115,6 +115,9 @@ async fn post_message(
     let appended =
         inbound::receive(s.store.as_ref(), &s.hub, s.clock.as_ref(), ws, p.id, &body.text, &body.client_message_id)
             .await?;
+    if !appended.duplicate {
+        s.agent.spawn(ws, p.id, appended.message.clone());
+    }
     Ok(Accepted(PostedMessage { message_id: appended.message.id }))
 }
 

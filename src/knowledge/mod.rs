@@ -156,6 +156,49 @@ impl Knowledge {
         })
     }
 
+    /// Up to `limit` passages that answer `question`, best first, each in `locale` when its
+    /// article exists in it.
+    pub fn passages(&self, question: &str, locale: Locale, limit: usize) -> Vec<Answer> {
+        let mut out: Vec<Answer> = Vec::new();
+        for (doc, coverage) in self.index.search(question) {
+            if out.len() >= limit || coverage < MIN_COVERAGE {
+                continue;
+            }
+            let (a, s) = self.passages[doc];
+            let (a, s) = self.translated(a, s, locale);
+            let (article, section) = (&self.articles[a], &self.articles[a].sections[s]);
+            if out.iter().any(|o| o.slug == article.slug && o.heading == section.heading) {
+                continue;
+            }
+            out.push(Answer {
+                slug: article.slug.clone(),
+                title: article.title.clone(),
+                heading: section.heading.clone(),
+                text: section.text.clone(),
+                coverage,
+            });
+        }
+        out
+    }
+
+    /// The first section of the article `slug`, in `locale` when it exists in it.
+    pub fn first_section(&self, slug: &str, locale: Locale) -> Option<Answer> {
+        let a = self
+            .articles
+            .iter()
+            .position(|a| a.slug == slug && a.locale == locale)
+            .or_else(|| self.articles.iter().position(|a| a.slug == slug))?;
+        let article = &self.articles[a];
+        let section = article.sections.first()?;
+        Some(Answer {
+            slug: article.slug.clone(),
+            title: article.title.clone(),
+            heading: section.heading.clone(),
+            text: section.text.clone(),
+            coverage: 0.0,
+        })
+    }
+
     /// The same section of the article's version in `locale`, when there is one.
     fn translated(&self, a: usize, s: usize, locale: Locale) -> (usize, usize) {
         let article = &self.articles[a];

@@ -242,6 +242,20 @@ impl Launcher<'_> {
         Err(LaunchError::Busy)
     }
 
+    /// Notes that a preview conversation ran on the channel's current configuration.
+    pub async fn preview_ran(&self, ws: WorkspaceId, kind: ChannelKind) -> Result<(), LaunchError> {
+        for _ in 0..ATTEMPTS {
+            let channel = self.store.channel(ws, kind).await?;
+            let mut plan = Plan::keep(&channel, |complete| Event::Observed { complete }, None, "preview ran".into());
+            plan.checks.preview_tested_at = Some(self.clock.now());
+            match self.commit(&channel, plan).await {
+                Err(LaunchError::Store(StoreError::Conflict)) => continue,
+                other => return other.map(|_| ()),
+            }
+        }
+        Err(LaunchError::Busy)
+    }
+
     /// The channel's recorded transitions, newest first.
     pub async fn history(&self, ws: WorkspaceId, kind: ChannelKind) -> Result<Vec<Transition>, LaunchError> {
         Ok(self.store.launch_history(ws, kind, 200).await?)

@@ -53,6 +53,11 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action looks up one of the customer's orders.
+    pub fn is_order(self) -> bool {
+        matches!(self, Action::OrderStatus | Action::OrderCancellation)
+    }
+
     /// The reply names a skill with this action must define, in every language.
     pub fn replies(self) -> &'static [&'static str] {
         const VERIFY: [&str; 3] = ["ask_order_number", "ask_verification", "not_found"];

@@ -9,8 +9,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use chrono::Utc;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -202,7 +201,7 @@ fn authorize(request: reqwest::RequestBuilder, account: &TwilioAccount) -> reqwe
 async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, TwilioError> {
     let response = request.send().await.map_err(transport)?;
     let status = response.status();
-    let retry_after = retry_after(response.headers(), Utc::now());
+    let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
     let body = response.text().await.map_err(transport)?;
     if !status.is_success() {
         let error = api_error(status, retry_after, &body);
@@ -241,16 +240,6 @@ fn api_error(status: StatusCode, retry_after: Option<Duration>, body: &str) -> T
         format!("HTTP {} {}", status.as_u16(), status.canonical_reason().unwrap_or("error")).trim_end().to_owned()
     });
     TwilioError::Api { status: status.as_u16(), code, message, retry_after }
-}
-
-/// Retry-After as delay-seconds or as an HTTP date; a date in the past means no wait.
-fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
-    Some((at - now).to_std().unwrap_or(Duration::ZERO))
 }
 
 /// Twilio sends some numbers as JSON strings (`"num_segments": "2"`) and others as numbers.
@@ -295,25 +284,6 @@ struct MessageRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(value: &str) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        map.insert(RETRY_AFTER, HeaderValue::from_str(value).expect("test header"));
-        map
-    }
-
-    #[test]
-    fn retry_after_in_seconds_or_as_a_date() {
-        let now = DateTime::parse_from_rfc3339("2015-10-21T07:28:00Z").expect("test date").with_timezone(&Utc);
-        assert_eq!(retry_after(&headers("7"), now), Some(Duration::from_secs(7)));
-        assert_eq!(retry_after(&headers(" 120 "), now), Some(Duration::from_secs(120)));
-        assert_eq!(retry_after(&headers("Wed, 21 Oct 2015 07:28:30 GMT"), now), Some(Duration::from_secs(30)));
-        assert_eq!(retry_after(&headers("Wed, 21 Oct 2015 07:27:00 GMT"), now), Some(Duration::ZERO));
-        assert_eq!(retry_after(&headers("soon"), now), None);
-        assert_eq!(retry_after(&headers("-5"), now), None);
-        assert_eq!(retry_after(&HeaderMap::new(), now), None);
-    }
 
     #[test]
     fn error_bodies_json_or_not() {

@@ -16,13 +16,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::accounts::{Account, Principal};
+use crate::agent::ConversationState;
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
 use crate::ids::{AccountId, MessageId, RoomId, WorkspaceId};
 use crate::launch::Transition;
 use crate::rooms::{Appended, Message, NewMessage, Room};
 use crate::sms::outbox::{Consent, QueuedSms, SmsOutcome};
 use crate::workspaces::Workspace;
-pub use records::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning};
+pub use records::{AccountChanges, AccountRecord, ChannelUpdate, HandoffRecord, NewConversation, Provisioning};
 
 /// What can go wrong in the store, in terms the domain can act on.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +117,19 @@ pub trait ChannelStore {
     async fn widget_origins(&self, ws: WorkspaceId) -> StoreResult<Vec<SeenOrigin>>;
 }
 
+/// What the agent keeps per conversation.
+#[async_trait]
+pub trait AgentStore {
+    /// The agent's memory of a conversation, if it has any.
+    async fn agent_state(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<ConversationState>>;
+    /// Replaces the agent's memory of a conversation.
+    async fn save_agent_state(&self, ws: WorkspaceId, room: RoomId, state: &ConversationState) -> StoreResult<()>;
+    /// Records a handoff decision.
+    async fn record_handoff(&self, h: &HandoffRecord) -> StoreResult<()>;
+    /// The latest handoff decision of a conversation.
+    async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>>;
+}
+
 /// The SMS channel: customers' rooms by number, consent, and the outbox.
 #[async_trait]
 pub trait SmsStore {
@@ -181,7 +195,9 @@ pub trait RoomStore {
 
 /// The whole store.
 #[async_trait]
-pub trait Store: WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + Send + Sync + 'static {
+pub trait Store:
+    WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + AgentStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Checks the database answers.

@@ -5,6 +5,7 @@
 //! table. A committed message is announced with `pg_notify` so live streams on other processes wake.
 
 mod accounts;
+mod agent;
 mod channels;
 mod rooms;
 mod sms;

@@ -10,6 +10,7 @@
 //! throughput for that too.
 
 mod accounts;
+mod agent;
 mod appender;
 mod channels;
 mod rooms;
