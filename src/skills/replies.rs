@@ -62,6 +62,7 @@ impl Replies {
         let mut templates = Handlebars::new();
         templates.set_strict_mode(true);
         templates.register_escape_fn(handlebars::no_escape);
+        templates.register_helper("josa", Box::new(josa_helper));
         for skill in catalog.iter() {
             let needed = skill.action.replies();
             let path = dir.join(&skill.id).join("replies.toml");
@@ -121,6 +122,48 @@ impl Replies {
             name: name.to_owned(),
             message: e.to_string(),
         })
+    }
+}
+
+/// `{{josa word "으로"}}`: the word with the Korean particle that fits its last sound
+/// (`CJ대한통운으로`, `우체국택배로`). Pairs: 은/는, 이/가, 을/를, 과/와, 으로/로, 이에요/예요.
+fn josa_helper(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let word = h.param(0).map(|p| p.value().as_str().map_or_else(|| p.value().to_string(), str::to_owned));
+    let particle = h.param(1).and_then(|p| p.value().as_str());
+    let (Some(word), Some(particle)) = (word, particle) else {
+        return Err(handlebars::RenderErrorReason::Other("josa takes a word and a particle".into()).into());
+    };
+    out.write(&word)?;
+    out.write(josa(&word, particle))?;
+    Ok(())
+}
+
+/// The form of `particle` (either form may be given) that follows `word`.
+pub fn josa(word: &str, particle: &str) -> &'static str {
+    const PAIRS: [(&str, &str); 6] =
+        [("은", "는"), ("이", "가"), ("을", "를"), ("과", "와"), ("으로", "로"), ("이에요", "예요")];
+    let Some((with_final, without)) = PAIRS.iter().find(|(a, b)| *a == particle || *b == particle) else {
+        return "";
+    };
+    // The final consonant of the last sound: Hangul from its syllable, digits as read in Korean.
+    let last = word.trim_end_matches(|c: char| !c.is_alphanumeric()).chars().last();
+    let coda = match last {
+        Some(c @ '\u{AC00}'..='\u{D7A3}') => (c as u32 - 0xAC00) % 28,
+        Some('0' | '3' | '6') => 21, // 영, 삼 and 육 end in a consonant (ㅇ, ㅁ, ㄱ stand in).
+        Some('1' | '7' | '8') => 8,  // 일, 칠, 팔 end in ㄹ.
+        _ => 0,
+    };
+    match (coda, *with_final) {
+        (0, _) => without,
+        // After ㄹ, 으로 drops its 으.
+        (8, "으로") => without,
+        _ => with_final,
     }
 }
 
@@ -184,6 +227,21 @@ mod tests {
         assert!(err.line.is_some_and(|l| l >= 4), "{err}");
         let err = load("[ko]\nhello = \"x\"\n").unwrap_err();
         assert!(err.message.contains("en"), "{err}");
+    }
+
+    #[test]
+    fn particles_follow_the_last_sound() {
+        assert_eq!(josa("CJ대한통운", "으로"), "으로");
+        assert_eq!(josa("우체국택배", "으로"), "로");
+        assert_eq!(josa("서울", "으로"), "로");
+        assert_eq!(josa("롯데택배", "은"), "는");
+        assert_eq!(josa("주문", "는"), "은");
+        assert_eq!(josa("2026-11-22", "이에요"), "예요");
+        assert_eq!(josa("2026-11-21", "예요"), "이에요");
+        assert_eq!(josa("1003", "이"), "이");
+        let replies = load("[ko]\nhello = \"{{josa customer.name \\\"으로\\\"}}\"\n[en]\nhello = \"x\"\n").unwrap();
+        let data = serde_json::json!({"customer": {"name": "CJ대한통운"}});
+        assert_eq!(replies.render("hello", "hello", Locale::Ko, false, &data).unwrap(), "CJ대한통운으로");
     }
 
     #[test]
