@@ -228,3 +228,31 @@ fn simulate_reports_failures() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("broken.yaml:4") && stderr.contains("expekt"), "{stderr}");
 }
+
+/// A message acknowledged just before a crash is answered when the engine starts again, once.
+#[tokio::test]
+async fn messages_left_unanswered_are_answered_after_a_restart() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    webchat_live(&app).await;
+    let (id, token) = app.open_conversation(json!({"email": "happy@example.com"})).await;
+    let ws = app.running.bootstrapped.as_ref().unwrap().workspace.id;
+    let room = id.parse().unwrap();
+    // Stored as the webchat endpoint stores it, but the process "died" before the agent ran.
+    let message = sangdam::rooms::NewMessage {
+        id: sangdam::ids::MessageId::new(),
+        author: sangdam::rooms::Author::Customer,
+        author_account_id: None,
+        text: "1002 배송 완료됐나요?".into(),
+        client_message_id: Some("before-crash".into()),
+        created_at: sangdam::clock::truncate(chrono::Utc::now()),
+    };
+    app.running.store.append_message(ws, room, &message).await.unwrap();
+    let window = chrono::TimeDelta::minutes(15);
+    assert_eq!(app.running.agent.answer_unanswered(window).await.unwrap(), 1);
+    let history = app.history(&id, &token).await;
+    assert_eq!(history.len(), 2);
+    assert!(history[1]["text"].as_str().unwrap().contains("1002"), "{history:?}");
+    assert_eq!(app.running.agent.answer_unanswered(window).await.unwrap(), 0);
+    assert_eq!(app.history(&id, &token).await.len(), 2);
+    app.stop().await;
+}

@@ -7,13 +7,16 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use common::{Backend, TestDb};
 use sangdam::accounts::Role;
+use sangdam::agent::{ConversationState, HandoffReason};
 use sangdam::channels::{ChannelKind, ChannelSecrets, ChannelSettings};
 use sangdam::clock::{Clock, FixedClock};
 use sangdam::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
 use sangdam::launch::{Checks, LaunchState, TransitionRecord};
 use sangdam::rooms::{Author, CustomerIdentity, NewMessage, RoomStatus};
 use sangdam::sms::outbox::SmsOutcome;
-use sangdam::store::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning, Store, StoreError};
+use sangdam::store::{
+    AccountChanges, AccountRecord, ChannelUpdate, HandoffRecord, NewConversation, Provisioning, Store, StoreError,
+};
 use sangdam::workspaces::Workspace;
 
 /// Runs `$body(store, clock)` once per backend.
@@ -410,3 +413,36 @@ async fn the_sms_outbox_leases_and_finishes(store: Arc<dyn Store>, clock: FixedC
     assert_eq!(store.consent(other.ws, phone).await.unwrap(), None);
 }
 on_both_backends!(sms_outbox, the_sms_outbox_leases_and_finishes);
+
+async fn the_agent_memory_and_handoffs(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let room = store.open_conversation(&conversation(s.ws, None, clock.now())).await.unwrap();
+    assert_eq!(store.agent_state(s.ws, room.id).await.unwrap(), None);
+    let state =
+        ConversationState { contact: Some("happy@example.com".into()), lookup_failures: 1, ..Default::default() };
+    store.save_agent_state(s.ws, room.id, &state).await.unwrap();
+    assert_eq!(store.agent_state(s.ws, room.id).await.unwrap(), Some(state));
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    assert!(matches!(store.agent_state(other.ws, room.id).await, Err(StoreError::NotFound)));
+
+    // A customer's last word is unanswered until the bot speaks or a handoff is decided.
+    let since = clock.now() - TimeDelta::minutes(15);
+    let asked = store.append_message(s.ws, room.id, &message("안녕하세요", Some("c1"), clock.now())).await.unwrap();
+    assert_eq!(store.unanswered(since, 10).await.unwrap(), [(s.ws, room.id)]);
+    assert!(store.unanswered(clock.now() + TimeDelta::seconds(1), 10).await.unwrap().is_empty());
+    let handoff = HandoffRecord {
+        workspace_id: s.ws,
+        room_id: room.id,
+        message_id: asked.message.id,
+        reason: HandoffReason::ExplicitRequest,
+        detail: "asked for a person".into(),
+        trace: serde_json::json!({"skill": "human_handoff"}),
+        at: clock.now(),
+    };
+    assert_eq!(store.handoff_of(s.ws, room.id).await.unwrap(), None);
+    store.record_handoff(&handoff).await.unwrap();
+    assert_eq!(store.handoff_of(s.ws, room.id).await.unwrap(), Some(handoff));
+    assert_eq!(store.handoff_of(other.ws, room.id).await.unwrap(), None);
+    assert!(store.unanswered(since, 10).await.unwrap().is_empty());
+}
+on_both_backends!(agent_memory, the_agent_memory_and_handoffs);

@@ -56,6 +56,26 @@ impl LiveAgent {
         });
     }
 
+    /// Answers what a crash or a restart left unanswered: the last customer message of every room
+    /// still with the bot, received within `window`. Returns how many were answered.
+    pub async fn answer_unanswered(&self, window: chrono::TimeDelta) -> Result<usize, DeliveryError> {
+        let since = self.clock.now() - window;
+        let rooms = self.store.unanswered(since, 1_000).await.map_err(stored)?;
+        let mut answered = 0;
+        for (ws, room) in rooms {
+            let last = self.store.recent_messages(ws, room, 1).await.map_err(stored)?;
+            if let Some(message) = last.into_iter().next()
+                && self.answer_if(ws, room, &message, true).await?.is_some()
+            {
+                answered += 1;
+            }
+        }
+        if answered > 0 {
+            tracing::info!(answered, "answered messages left from before the start");
+        }
+        Ok(answered)
+    }
+
     /// Answers `message` if the agent may; `None` when it may not.
     #[tracing::instrument(skip_all, fields(workspace = %ws, room = %room_id))]
     pub async fn answer(
@@ -63,6 +83,18 @@ impl LiveAgent {
         ws: WorkspaceId,
         room_id: RoomId,
         message: &Message,
+    ) -> Result<Option<Outcome>, DeliveryError> {
+        self.answer_if(ws, room_id, message, false).await
+    }
+
+    /// [`LiveAgent::answer`]; with `only_if_latest`, only while nothing came after the message
+    /// (so a catch-up never answers what the live path already did).
+    async fn answer_if(
+        &self,
+        ws: WorkspaceId,
+        room_id: RoomId,
+        message: &Message,
+        only_if_latest: bool,
     ) -> Result<Option<Outcome>, DeliveryError> {
         let lock = {
             let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
@@ -76,6 +108,7 @@ impl LiveAgent {
         if message.author != Author::Customer
             || !agent_may_answer(channel.state, channel.activated_at, message.created_at)
             || room.status != RoomStatus::Bot
+            || (only_if_latest && room.last_seq != message.seq)
             || store.handoff_of(ws, room_id).await.map_err(stored)?.is_some()
         {
             return Ok(None);

@@ -20,6 +20,9 @@ use crate::workspaces::provision::{self, Provisioned};
 /// How long a call to Twilio may take before the engine gives up on it.
 const TWILIO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How old an unanswered message may be for the agent to still answer it after a restart.
+const CATCH_UP_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+
 /// A server running in the background.
 pub struct Running {
     /// The bound address (useful with port 0).
@@ -30,6 +33,8 @@ pub struct Running {
     pub bootstrapped: Option<Provisioned>,
     /// The store, shared with the server.
     pub store: Arc<dyn Store>,
+    /// The agent answering live traffic.
+    pub agent: LiveAgent,
     task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -62,6 +67,12 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let outbox = Outbox::new(Arc::clone(&store), Arc::clone(&clock), twilio.clone(), &config.public_url);
     tokio::spawn(outbox.clone().run(shutdown.clone()));
     let live = LiveAgent::new(agent, Arc::clone(&store), Arc::clone(&hub), Arc::clone(&clock), outbox.clone());
+    let catch_up = live.clone();
+    tokio::spawn(async move {
+        if let Err(e) = catch_up.answer_unanswered(CATCH_UP_WINDOW).await {
+            tracing::warn!(error = %e, "could not answer messages left from before the start");
+        }
+    });
     let state = AppState {
         store: Arc::clone(&store),
         hub,
@@ -70,7 +81,7 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         shutdown: shutdown.clone(),
         catalog: Arc::clone(&live.agent.catalog),
         capabilities: Arc::new(capabilities),
-        agent: live,
+        agent: live.clone(),
         previews: Arc::default(),
         twilio,
         outbox,
@@ -82,7 +93,7 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let task =
         tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await });
     tracing::info!(%addr, database = store.backend(), "sangdam is listening");
-    Ok(Running { addr, shutdown, bootstrapped, store, task })
+    Ok(Running { addr, shutdown, bootstrapped, store, agent: live, task })
 }
 
 /// `sangdam serve`: runs until SIGINT or SIGTERM.

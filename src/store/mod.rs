@@ -128,6 +128,9 @@ pub trait AgentStore {
     async fn record_handoff(&self, h: &HandoffRecord) -> StoreResult<()>;
     /// The latest handoff decision of a conversation.
     async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>>;
+    /// Rooms still with the bot whose last message, newer than `since`, is the customer's and
+    /// no handoff was decided: what a crash may have left unanswered.
+    async fn unanswered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(WorkspaceId, RoomId)>>;
 }
 
 /// The SMS channel: customers' rooms by number, consent, and the outbox.

@@ -1,6 +1,7 @@
 //! The agent's memory and handoff decisions on SQLite.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::{SqliteStore, ts};
@@ -46,6 +47,18 @@ impl AgentStore for SqliteStore {
         .execute(&self.writer)
         .await?;
         Ok(())
+    }
+
+    async fn unanswered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(WorkspaceId, RoomId)>> {
+        Ok(sqlx::query_as(
+            "SELECT r.workspace_id, r.id FROM rooms r WHERE r.status = 'bot' AND r.last_message_author = 'customer' \
+             AND r.last_message_at >= ? AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.room_id = r.id) \
+             ORDER BY r.last_message_at LIMIT ?",
+        )
+        .bind(ts(since))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?)
     }
 
     async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>> {
