@@ -44,10 +44,22 @@ impl LiveAgent {
         Self { agent, store, hub, clock, outbox, locks: Arc::default() }
     }
 
-    /// Answers `message` of `room` in the background.
-    pub fn spawn(&self, ws: WorkspaceId, room: RoomId, message: Message) {
+    /// Answers `message` of `room`, on channel `kind`, in the background.
+    pub fn spawn(&self, ws: WorkspaceId, room: RoomId, kind: ChannelKind, message: Message) {
+        if message.author != Author::Customer {
+            return;
+        }
         let this = self.clone();
         tokio::spawn(async move {
+            // Most traffic arrives on channels whose agent is off: one read settles it.
+            match this.store.launch_state(ws, kind).await {
+                Ok((state, activated_at)) if agent_may_answer(state, activated_at, message.created_at) => {}
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, %room, "the agent could not read the channel");
+                    return;
+                }
+            }
             match this.answer(ws, room, &message).await {
                 Ok(Some(outcome)) => tracing::debug!(%room, trace = ?outcome.trace, "answered"),
                 Ok(None) => {}

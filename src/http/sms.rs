@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 
 use super::error::ApiError;
 use super::{ApiResult, AppState};
+use crate::channels::ChannelKind;
 use crate::sms::inbound::{self, SmsContext, Webhook};
 
 /// A Twilio webhook: the raw form parameters, the URL they were signed for and the signature.
@@ -95,7 +96,7 @@ fn context(s: &AppState) -> SmsContext<'_> {
 async fn inbound_text(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebhook) -> ApiResult<Response> {
     let received = inbound::receive(context(&s), &hook).await?;
     if received.for_agent {
-        s.agent.spawn(received.workspace_id, received.room_id, received.message);
+        s.agent.spawn(received.workspace_id, received.room_id, ChannelKind::Sms, received.message);
     }
     Ok(twiml())
 }

@@ -19,6 +19,7 @@ use tower_http::cors::{Any, CorsLayer};
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
 use super::{Accepted, ApiResult, AppState, Created};
+use crate::channels::ChannelKind;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
 use crate::rooms::{CustomerIdentity, Message, inbound};
 use crate::webchat::{self, WidgetSettings};
@@ -116,7 +117,7 @@ async fn post_message(
         inbound::receive(s.store.as_ref(), &s.hub, s.clock.as_ref(), ws, p.id, &body.text, &body.client_message_id)
             .await?;
     if !appended.duplicate {
-        s.agent.spawn(ws, p.id, appended.message.clone());
+        s.agent.spawn(ws, p.id, ChannelKind::Webchat, appended.message.clone());
     }
     Ok(Accepted(PostedMessage { message_id: appended.message.id }))
 }

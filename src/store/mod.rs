@@ -103,6 +103,12 @@ pub trait ChannelStore {
     async fn channel(&self, ws: WorkspaceId, kind: ChannelKind) -> StoreResult<Channel>;
     /// The webchat channel a widget key belongs to.
     async fn channel_by_widget_key(&self, key: &str) -> StoreResult<Option<Channel>>;
+    /// Where a channel's launch stands, without its settings: the state and `activated_at`.
+    async fn launch_state(
+        &self,
+        ws: WorkspaceId,
+        kind: ChannelKind,
+    ) -> StoreResult<(crate::launch::LaunchState, Option<DateTime<Utc>>)>;
     /// The SMS channel whose number is `number`.
     async fn channel_by_sms_number(&self, number: &str) -> StoreResult<Option<Channel>>;
     /// Saves a channel's settings, checks and launch state, with the transition if there is one,

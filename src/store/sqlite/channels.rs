@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use super::{SqliteStore, taken, ts};
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
 use crate::ids::WorkspaceId;
-use crate::launch::Transition;
+use crate::launch::{LaunchState, Transition};
 use crate::store::rows::{ChannelRow, OriginRow, TransitionRow, channel_columns};
 use crate::store::{ChannelStore, ChannelUpdate, StoreError, StoreResult};
 
@@ -37,6 +37,22 @@ impl ChannelStore for SqliteStore {
         .fetch_optional(&self.reader)
         .await?;
         Ok(row.map(Channel::from))
+    }
+
+    async fn launch_state(
+        &self,
+        ws: WorkspaceId,
+        kind: ChannelKind,
+    ) -> StoreResult<(LaunchState, Option<DateTime<Utc>>)> {
+        let row: Option<(String, Option<DateTime<Utc>>)> =
+            sqlx::query_as("SELECT launch_state, activated_at FROM channels WHERE workspace_id = ? AND kind = ?")
+                .bind(ws)
+                .bind(kind.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        let (state, activated_at) = row.ok_or(StoreError::NotFound)?;
+        let state = LaunchState::try_from(state).map_err(|e| StoreError::Database(sqlx::Error::Decode(e.into())))?;
+        Ok((state, activated_at))
     }
 
     async fn channel_by_sms_number(&self, number: &str) -> StoreResult<Option<Channel>> {
