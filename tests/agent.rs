@@ -136,6 +136,10 @@ async fn the_preview_panel_runs_the_live_path_and_sends_nothing() {
     assert_eq!(status, 422, "{body}");
     let (status, _) = app.call("POST", "/v1/channels/webchat/preview", admin, Some(json!({"say": "hi"}))).await;
     assert!((400..500).contains(&status));
+    let (status, body) = app
+        .call("POST", "/v1/channels/webchat/preview", admin, Some(json!({"text": "hi", "customer": {"mail": "x"}})))
+        .await;
+    assert!((400..500).contains(&status), "{body}");
     assert_eq!(app.call("POST", "/v1/channels/webchat/preview", None, Some(json!({"text": "hi"}))).await.0, 401);
     app.stop().await;
 }

@@ -55,6 +55,7 @@ pub struct Agent {
 
 /// Who the customer is, as far as the conversation knows.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInfo {
     /// Display name.
     pub name: Option<String>,
