@@ -91,17 +91,20 @@ struct Plan {
 }
 
 impl Plan {
-    fn keep(channel: &Channel, event: fn(bool) -> Event, actor: Option<AccountId>, reason: String) -> Self {
+    fn keep(channel: &Channel, event: fn(bool) -> Event, actor: Option<AccountId>, reason: &str) -> Self {
         Plan {
             settings: channel.settings.clone(),
             secrets: channel.secrets.clone(),
             checks: channel.checks.clone(),
             event,
             actor,
-            reason,
+            reason: reason.to_owned(),
         }
     }
 }
+
+/// The event of something observed rather than configured.
+const OBSERVED: fn(bool) -> Event = |complete| Event::Observed { complete };
 
 impl Launcher<'_> {
     /// The launch screen of a channel.
@@ -132,12 +135,12 @@ impl Launcher<'_> {
         kind: ChannelKind,
         patch: SettingsPatch,
     ) -> Result<Channel, LaunchError> {
-        for _ in 0..ATTEMPTS {
-            let channel = self.store.channel(ws, kind).await?;
+        let patch = &patch;
+        self.change(ws, kind, |channel| async move {
             let (settings, secrets, touched) =
                 settings::apply(kind, &channel.settings, &channel.secrets, patch.clone(), self.catalog)?;
             if !touched.any {
-                return Ok(channel);
+                return Ok(None);
             }
             let now = self.clock.now();
             let mut checks = channel.checks.clone();
@@ -149,20 +152,10 @@ impl Launcher<'_> {
                 checks.twilio = self.verified(&settings, &secrets, checks.twilio.take()).await;
             }
             let reason = format!("settings changed: {}", changed_fields(&channel, &settings, &secrets).join(", "));
-            let plan = Plan {
-                settings,
-                secrets,
-                checks,
-                event: |complete| Event::Configured { complete },
-                actor: Some(actor),
-                reason,
-            };
-            match self.commit(&channel, plan).await {
-                Err(LaunchError::Store(StoreError::Conflict)) => continue,
-                other => return other,
-            }
-        }
-        Err(LaunchError::Busy)
+            let event = |complete| Event::Configured { complete };
+            Ok(Some(Plan { settings, secrets, checks, event, actor: Some(actor), reason }))
+        })
+        .await
     }
 
     /// Turns the agent on, recording `activated_at`.
@@ -173,7 +166,10 @@ impl Launcher<'_> {
         ws: WorkspaceId,
         kind: ChannelKind,
     ) -> Result<LaunchView, LaunchError> {
-        self.operate(ws, kind, |complete| Event::TurnOn { complete }, actor, "turned on").await
+        let event = |complete| Event::TurnOn { complete };
+        let channel =
+            self.change(ws, kind, |c| async move { Ok(Some(Plan::keep(&c, event, Some(actor), "turned on"))) }).await?;
+        self.view_of(&channel).await
     }
 
     /// Turns the agent off.
@@ -184,73 +180,63 @@ impl Launcher<'_> {
         ws: WorkspaceId,
         kind: ChannelKind,
     ) -> Result<LaunchView, LaunchError> {
-        self.operate(ws, kind, |_| Event::TurnOff, actor, "turned off").await
-    }
-
-    async fn operate(
-        &self,
-        ws: WorkspaceId,
-        kind: ChannelKind,
-        event: fn(bool) -> Event,
-        actor: AccountId,
-        reason: &str,
-    ) -> Result<LaunchView, LaunchError> {
-        for _ in 0..ATTEMPTS {
-            let channel = self.store.channel(ws, kind).await?;
-            match self.commit(&channel, Plan::keep(&channel, event, Some(actor), reason.to_owned())).await {
-                Err(LaunchError::Store(StoreError::Conflict)) => continue,
-                Err(e) => return Err(e),
-                Ok(channel) => return self.view_of(&channel).await,
-            }
-        }
-        Err(LaunchError::Busy)
+        let event = |_| Event::TurnOff;
+        let channel = self
+            .change(ws, kind, |c| async move { Ok(Some(Plan::keep(&c, event, Some(actor), "turned off"))) })
+            .await?;
+        self.view_of(&channel).await
     }
 
     /// Checks the SMS channel's number with Twilio again and records the answer.
     #[tracing::instrument(skip_all, fields(workspace = %ws))]
     pub async fn verify_sms(&self, actor: AccountId, ws: WorkspaceId) -> Result<LaunchView, LaunchError> {
-        for _ in 0..ATTEMPTS {
-            let channel = self.store.channel(ws, ChannelKind::Sms).await?;
-            let mut plan = Plan::keep(&channel, |complete| Event::Observed { complete }, Some(actor), String::new());
-            plan.checks.twilio = self.verified(&channel.settings, &channel.secrets, plan.checks.twilio.take()).await;
-            plan.reason = match &plan.checks.twilio {
-                Some(check) => format!("Twilio verification: {}", check.detail),
-                None => "Twilio verification: settings incomplete".to_owned(),
-            };
-            match self.commit(&channel, plan).await {
-                Err(LaunchError::Store(StoreError::Conflict)) => continue,
-                Err(e) => return Err(e),
-                Ok(channel) => return self.view_of(&channel).await,
-            }
-        }
-        Err(LaunchError::Busy)
+        let channel = self
+            .change(ws, ChannelKind::Sms, |channel| async move {
+                let mut plan = Plan::keep(&channel, OBSERVED, Some(actor), "");
+                plan.checks.twilio =
+                    self.verified(&channel.settings, &channel.secrets, plan.checks.twilio.take()).await;
+                plan.reason = match &plan.checks.twilio {
+                    Some(check) => format!("Twilio verification: {}", check.detail),
+                    None => "Twilio verification: settings incomplete".to_owned(),
+                };
+                Ok(Some(plan))
+            })
+            .await?;
+        self.view_of(&channel).await
     }
 
     /// Notes that the widget was loaded on `origin`, which may complete `channel_setup`.
     pub async fn widget_loaded(&self, ws: WorkspaceId, origin: &str) -> Result<(), LaunchError> {
-        for _ in 0..ATTEMPTS {
-            let channel = self.store.channel(ws, ChannelKind::Webchat).await?;
-            let reason = format!("widget loaded on {origin}");
-            match self
-                .commit(&channel, Plan::keep(&channel, |complete| Event::Observed { complete }, None, reason))
-                .await
-            {
-                Err(LaunchError::Store(StoreError::Conflict)) => continue,
-                other => return other.map(|_| ()),
-            }
-        }
-        Err(LaunchError::Busy)
+        let reason = &format!("widget loaded on {origin}");
+        self.change(ws, ChannelKind::Webchat, |c| async move { Ok(Some(Plan::keep(&c, OBSERVED, None, reason))) })
+            .await
+            .map(|_| ())
     }
 
     /// Notes that a preview conversation ran on the channel's current configuration.
     pub async fn preview_ran(&self, ws: WorkspaceId, kind: ChannelKind) -> Result<(), LaunchError> {
+        self.change(ws, kind, |channel| async move {
+            let mut plan = Plan::keep(&channel, OBSERVED, None, "preview ran");
+            plan.checks.preview_tested_at = Some(self.clock.now());
+            Ok(Some(plan))
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Reads the channel, works out a plan from it (`None`: nothing to change) and commits it;
+    /// when another change saved the channel in between, starts again from a fresh read.
+    async fn change<F, Fut>(&self, ws: WorkspaceId, kind: ChannelKind, plan: F) -> Result<Channel, LaunchError>
+    where
+        F: Fn(Channel) -> Fut,
+        Fut: std::future::Future<Output = Result<Option<Plan>, LaunchError>>,
+    {
         for _ in 0..ATTEMPTS {
             let channel = self.store.channel(ws, kind).await?;
-            let mut plan = Plan::keep(&channel, |complete| Event::Observed { complete }, None, "preview ran".into());
-            plan.checks.preview_tested_at = Some(self.clock.now());
+            let Some(plan) = plan(channel.clone()).await? else { return Ok(channel) };
             match self.commit(&channel, plan).await {
                 Err(LaunchError::Store(StoreError::Conflict)) => continue,
-                other => return other.map(|_| ()),
+                other => return other,
             }
         }
         Err(LaunchError::Busy)

@@ -135,8 +135,8 @@ impl Outbox {
         let due = self.store.claim_sms(now, now + LEASE, BATCH).await?;
         for sms in &due {
             let outcome = self.attempt(sms).await;
-            let level_ok = matches!(outcome, SmsOutcome::Sent { .. });
-            if !level_ok {
+            let sent = matches!(outcome, SmsOutcome::Sent { .. });
+            if !sent {
                 tracing::warn!(message = %sms.message_id, attempt = sms.attempts, ?outcome, "SMS not sent");
             }
             metrics::counter!("sangdam_sms_outbound_total", "outcome" => outcome_label(&outcome)).increment(1);
