@@ -138,6 +138,10 @@ typed_id!(
     /// One message in a room.
     MessageId
 );
+typed_id!(
+    /// One handoff: a conversation passed to a person; also the ticket's idempotency key.
+    HandoffId
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commerce;
 pub mod config;
 pub mod events;
+pub mod handoff;
 pub mod http;
 pub mod ids;
 pub mod knowledge;

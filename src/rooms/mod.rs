@@ -158,6 +158,8 @@ pub struct Room {
     pub last_message_at: Option<DateTime<Utc>>,
     /// Sequence number of the latest message (0 before the first).
     pub last_seq: i64,
+    /// The helpdesk ticket the conversation was handed off to, once created.
+    pub ticket: Option<crate::handoff::TicketRef>,
     /// When the room was opened.
     pub created_at: DateTime<Utc>,
 }

@@ -18,12 +18,13 @@ use chrono::{DateTime, Utc};
 use crate::accounts::{Account, Principal};
 use crate::agent::ConversationState;
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
-use crate::ids::{AccountId, MessageId, RoomId, WorkspaceId};
+use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskIntegration, JobOutcome, NewHandoff};
+use crate::ids::{AccountId, HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::Transition;
 use crate::rooms::{Appended, Message, NewMessage, Room};
 use crate::sms::outbox::{Consent, QueuedSms, SmsOutcome};
 use crate::workspaces::Workspace;
-pub use records::{AccountChanges, AccountRecord, ChannelUpdate, HandoffRecord, NewConversation, Provisioning};
+pub use records::{AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Provisioning};
 
 /// What can go wrong in the store, in terms the domain can act on.
 #[derive(Debug, thiserror::Error)]
@@ -130,13 +131,65 @@ pub trait AgentStore {
     async fn agent_state(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<ConversationState>>;
     /// Replaces the agent's memory of a conversation.
     async fn save_agent_state(&self, ws: WorkspaceId, room: RoomId, state: &ConversationState) -> StoreResult<()>;
-    /// Records a handoff decision.
-    async fn record_handoff(&self, h: &HandoffRecord) -> StoreResult<()>;
-    /// The latest handoff decision of a conversation.
-    async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>>;
     /// Rooms still with the bot whose last message, newer than `since`, is the customer's and
     /// no handoff was decided: what a crash may have left unanswered.
     async fn unanswered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(WorkspaceId, RoomId)>>;
+}
+
+/// Handoffs, their ticket outbox, and the workspaces' helpdesk integrations.
+#[async_trait]
+pub trait HandoffStore {
+    /// Records a handoff decision, atomically with: its ticket job (action `helpdesk`), the room
+    /// moving to `waiting` (actions `queue` and `static`, while the room is still with the bot),
+    /// and the `notices` to the customer (the handoff message: a bot message on webchat, a queued
+    /// text on SMS). Returns the stored notices.
+    async fn record_handoff(&self, h: &NewHandoff, notices: &[Notice]) -> StoreResult<Vec<Message>>;
+    /// The latest handoff of a conversation.
+    async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<Handoff>>;
+    /// One handoff of a workspace.
+    async fn handoff(&self, ws: WorkspaceId, id: HandoffId) -> StoreResult<Handoff>;
+    /// A workspace's handoffs, newest first, optionally in one state; at most `limit`, older than
+    /// `before` when given (paging).
+    async fn handoffs(
+        &self,
+        ws: WorkspaceId,
+        state: Option<HandoffState>,
+        before: Option<HandoffId>,
+        limit: i64,
+    ) -> StoreResult<Vec<Handoff>>;
+    /// Claims up to `limit` pending ticket jobs due at `now` whose lease is free, reserving them
+    /// until `lease_until` and counting the attempt; two workers never claim one job at once.
+    async fn claim_handoffs(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<HandoffJob>>;
+    /// Records an attempt's outcome on a pending job and releases its lease; a delivered ticket
+    /// is also recorded on the room. Does nothing when the job is no longer pending.
+    async fn finish_handoff(&self, id: HandoffId, outcome: &JobOutcome, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Puts a dead letter back in the outbox, due at `at`, with its attempts reset;
+    /// [`StoreError::Conflict`] when it is not dead.
+    async fn retry_handoff(&self, ws: WorkspaceId, id: HandoffId, at: DateTime<Utc>) -> StoreResult<Handoff>;
+    /// Pending ticket jobs across workspaces (the outbox depth).
+    async fn pending_handoffs(&self) -> StoreResult<i64>;
+    /// A workspace's helpdesk integrations, by name.
+    async fn helpdesks(&self, ws: WorkspaceId) -> StoreResult<Vec<HelpdeskIntegration>>;
+    /// One helpdesk integration.
+    async fn helpdesk(&self, ws: WorkspaceId, name: &str) -> StoreResult<HelpdeskIntegration>;
+    /// Creates or replaces a helpdesk integration.
+    async fn save_helpdesk(&self, h: &HelpdeskIntegration) -> StoreResult<()>;
+    /// Removes a helpdesk integration; [`StoreError::NotFound`] when there is none.
+    async fn delete_helpdesk(&self, ws: WorkspaceId, name: &str) -> StoreResult<()>;
+}
+
+/// A message to the customer written with a handoff decision.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The message.
+    pub message: NewMessage,
+    /// On SMS, the number to text it to (it is queued in the SMS outbox).
+    pub sms_to: Option<String>,
 }
 
 /// The SMS channel: customers' rooms by number, consent, and the outbox.
@@ -205,7 +258,16 @@ pub trait RoomStore {
 /// The whole store.
 #[async_trait]
 pub trait Store:
-    WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + AgentStore + Send + Sync + 'static
+    WorkspaceStore
+    + AccountStore
+    + ChannelStore
+    + RoomStore
+    + SmsStore
+    + AgentStore
+    + HandoffStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

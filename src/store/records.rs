@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::accounts::Role;
-use crate::agent::HandoffReason;
 use crate::channels::{ChannelKind, ChannelSecrets, ChannelSettings};
-use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use crate::ids::{AccountId, CustomerId, RoomId, WorkspaceId};
 use crate::launch::{Checks, LaunchState, TransitionRecord};
 use crate::rooms::{CustomerIdentity, RoomStatus};
 use crate::workspaces::Workspace;
@@ -79,25 +78,6 @@ pub struct NewConversation {
     /// Hash of the customer's conversation token (webchat; SMS customers have none).
     pub token_hash: Option<String>,
     /// Opening time.
-    pub at: DateTime<Utc>,
-}
-
-/// A handoff decision about to be recorded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HandoffRecord {
-    /// Owning workspace.
-    pub workspace_id: WorkspaceId,
-    /// The conversation.
-    pub room_id: RoomId,
-    /// The customer message that led to it.
-    pub message_id: MessageId,
-    /// Why.
-    pub reason: HandoffReason,
-    /// Details for the person who takes over.
-    pub detail: String,
-    /// How the message was understood.
-    pub trace: serde_json::Value,
-    /// When.
     pub at: DateTime<Utc>,
 }
 
