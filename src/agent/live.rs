@@ -14,13 +14,15 @@ use super::{Agent, CustomerInfo, HandoffDecision, Outcome, Trace, Turn};
 use crate::channels::ChannelKind;
 use crate::clock::Clock;
 use crate::events::Hub;
-use crate::ids::{MessageId, RoomId, WorkspaceId};
+use crate::ids::{HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::agent_may_answer;
 use crate::rooms::{Author, Message, NewMessage, RoomStatus};
 use crate::sms::inbound::SmsContext;
 use crate::sms::outbound;
 use crate::sms::outbox::Outbox;
-use crate::store::{HandoffRecord, Store, StoreError};
+use crate::store::{Store, StoreError};
+use crate::handoff::NewHandoff;
+use crate::channels::HandoffAction;
 
 /// What answering live needs.
 #[derive(Clone)]
@@ -167,16 +169,19 @@ struct Deliver<'a> {
 #[async_trait]
 impl Sink for Deliver<'_> {
     async fn handoff(&self, decision: &HandoffDecision, trace: &Trace) -> Result<(), DeliveryError> {
-        let record = HandoffRecord {
+        let record = NewHandoff {
+            id: HandoffId::new(),
             workspace_id: self.ws,
             room_id: self.room,
             message_id: self.trigger,
             reason: decision.reason,
             detail: decision.detail.clone(),
             trace: serde_json::to_value(trace).unwrap_or_default(),
+            action: HandoffAction::Queue,
+            ticket: None,
             at: self.live.clock.now(),
         };
-        self.live.store.record_handoff(&record).await.map_err(stored)
+        self.live.store.record_handoff(&record, &[]).await.map(|_| ()).map_err(stored)
     }
 
     async fn reply(&self, text: &str) -> Result<(), DeliveryError> {

@@ -7,13 +7,11 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use crate::accounts::{Account, Principal, Role};
-use crate::agent::HandoffReason;
 use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, SeenOrigin};
 use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
 use crate::launch::{Actor, Checks, LaunchState, Transition};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
 use crate::sms::outbox::{Consent, QueuedSms};
-use crate::store::HandoffRecord;
 use crate::workspaces::Workspace;
 
 macro_rules! account_columns {
@@ -224,6 +222,7 @@ impl TryFrom<RoomRow> for Room {
             last_message_author,
             last_message_at: r.last_message_at,
             last_seq: r.last_seq,
+            ticket: None,
             created_at: r.created_at,
         })
     }
@@ -297,29 +296,3 @@ impl From<ConsentRow> for Consent {
 
 /// Twilio statuses after which a message's delivery does not change any more.
 pub(crate) const FINAL_DELIVERY: [&str; 5] = ["delivered", "undelivered", "failed", "read", "canceled"];
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct HandoffRow {
-    workspace_id: WorkspaceId,
-    room_id: RoomId,
-    message_id: MessageId,
-    #[sqlx(try_from = "String")]
-    reason: HandoffReason,
-    detail: String,
-    trace: Json<serde_json::Value>,
-    created_at: DateTime<Utc>,
-}
-
-impl From<HandoffRow> for HandoffRecord {
-    fn from(r: HandoffRow) -> Self {
-        HandoffRecord {
-            workspace_id: r.workspace_id,
-            room_id: r.room_id,
-            message_id: r.message_id,
-            reason: r.reason,
-            detail: r.detail,
-            trace: r.trace.0,
-            at: r.created_at,
-        }
-    }
-}

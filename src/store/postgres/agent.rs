@@ -7,8 +7,7 @@ use sqlx::types::Json;
 use super::PgStore;
 use crate::agent::ConversationState;
 use crate::ids::{RoomId, WorkspaceId};
-use crate::store::rows::HandoffRow;
-use crate::store::{AgentStore, HandoffRecord, StoreError, StoreResult};
+use crate::store::{AgentStore, StoreError, StoreResult};
 
 #[async_trait]
 impl AgentStore for PgStore {
@@ -32,23 +31,6 @@ impl AgentStore for PgStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn record_handoff(&self, h: &HandoffRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO handoffs (workspace_id, room_id, message_id, reason, detail, trace, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(h.workspace_id)
-        .bind(h.room_id)
-        .bind(h.message_id)
-        .bind(h.reason.as_str())
-        .bind(&h.detail)
-        .bind(Json(&h.trace))
-        .bind(h.at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     async fn unanswered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(WorkspaceId, RoomId)>> {
         Ok(sqlx::query_as(
             "SELECT r.workspace_id, r.id FROM rooms r WHERE r.status = 'bot' AND r.last_message_author = 'customer' \
@@ -61,15 +43,4 @@ impl AgentStore for PgStore {
         .await?)
     }
 
-    async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>> {
-        let row = sqlx::query_as::<_, HandoffRow>(
-            "SELECT workspace_id, room_id, message_id, reason, detail, trace, created_at FROM handoffs \
-             WHERE workspace_id = $1 AND room_id = $2 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(ws)
-        .bind(room)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(HandoffRecord::from))
-    }
 }

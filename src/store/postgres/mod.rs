@@ -7,6 +7,7 @@
 mod accounts;
 mod agent;
 mod channels;
+mod handoffs;
 mod rooms;
 mod sms;
 mod workspaces;

@@ -7,8 +7,7 @@ use sqlx::types::Json;
 use super::{SqliteStore, ts};
 use crate::agent::ConversationState;
 use crate::ids::{RoomId, WorkspaceId};
-use crate::store::rows::HandoffRow;
-use crate::store::{AgentStore, HandoffRecord, StoreError, StoreResult};
+use crate::store::{AgentStore, StoreError, StoreResult};
 
 #[async_trait]
 impl AgentStore for SqliteStore {
@@ -32,23 +31,6 @@ impl AgentStore for SqliteStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn record_handoff(&self, h: &HandoffRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO handoffs (workspace_id, room_id, message_id, reason, detail, trace, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(h.workspace_id)
-        .bind(h.room_id)
-        .bind(h.message_id)
-        .bind(h.reason.as_str())
-        .bind(&h.detail)
-        .bind(Json(&h.trace))
-        .bind(ts(h.at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
     async fn unanswered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(WorkspaceId, RoomId)>> {
         Ok(sqlx::query_as(
             "SELECT r.workspace_id, r.id FROM rooms r WHERE r.status = 'bot' AND r.last_message_author = 'customer' \
@@ -61,15 +43,4 @@ impl AgentStore for SqliteStore {
         .await?)
     }
 
-    async fn handoff_of(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Option<HandoffRecord>> {
-        let row = sqlx::query_as::<_, HandoffRow>(
-            "SELECT workspace_id, room_id, message_id, reason, detail, trace, created_at FROM handoffs \
-             WHERE workspace_id = ? AND room_id = ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(ws)
-        .bind(room)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.map(HandoffRecord::from))
-    }
 }

@@ -13,6 +13,7 @@ mod accounts;
 mod agent;
 mod appender;
 mod channels;
+mod handoffs;
 mod rooms;
 mod sms;
 mod workspaces;
