@@ -256,12 +256,24 @@ async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Res
                 (Some(skill), None) => skill.clone(),
                 (None, None) => "no skill".to_owned(),
             };
+            failed += usize::from(!result.failures.is_empty());
+            if json {
+                println!("{}", serde_json::to_string(&result).unwrap_or_default());
+                continue;
+            }
             let mark = if result.failures.is_empty() { "ok  " } else { "FAIL" };
             println!("{mark} {}#{} {:?}: {understood}", result.file.display(), result.turn, result.say);
+            if let Some(ticket) = &result.ticket {
+                println!(
+                    "       ticket it would create (not sent): {:?}, tags {}, {} transcript lines",
+                    ticket.subject,
+                    ticket.tags.join(", "),
+                    ticket.transcript.len()
+                );
+            }
             for failure in &result.failures {
                 println!("       {failure}; replies: {:?}", result.replies);
             }
-            failed += usize::from(!result.failures.is_empty());
         }
     }
     if json {

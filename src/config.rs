@@ -23,6 +23,8 @@ pub const DEFAULT_SKILLS_DIR: &str = "./skills";
 pub const DEFAULT_KNOWLEDGE_DIR: &str = "./examples/knowledge";
 /// Shopify Admin API version used unless configured.
 pub const DEFAULT_SHOPIFY_API_VERSION: &str = "2024-10";
+/// Default folder of helpdesk adapters.
+pub const DEFAULT_HANDOFF_DIR: &str = "./handoff";
 /// Default limit on request bodies.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -60,6 +62,10 @@ pub struct FileConfig {
     pub llm_model: Option<String>,
     /// Longest an LLM call may take, in milliseconds (default 4000).
     pub llm_timeout_ms: Option<u64>,
+    /// Folder of helpdesk adapters (`SANGDAM_HANDOFF_DIR`).
+    pub handoff_dir: Option<PathBuf>,
+    /// Longest a helpdesk call may take, in milliseconds (`SANGDAM_HELPDESK_TIMEOUT_MS`, default 10000).
+    pub helpdesk_timeout_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -106,10 +112,21 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// The agent's data folders and integrations.
     pub agent: AgentConfig,
+    /// Helpdesk adapters and how long their calls may take.
+    pub handoff: HandoffConfig,
     /// Emit JSON log lines.
     pub json_logs: bool,
     /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
     pub admin_token: Option<Secret>,
+}
+
+/// Where helpdesk adapters come from and how patient the engine is with helpdesks.
+#[derive(Debug, Clone)]
+pub struct HandoffConfig {
+    /// Folder of `<name>.toml` adapters and their body templates.
+    pub dir: PathBuf,
+    /// Longest one helpdesk call may take.
+    pub timeout: std::time::Duration,
 }
 
 impl Config {
@@ -172,6 +189,22 @@ impl Config {
                     }),
                     None => None,
                 },
+            },
+            handoff: HandoffConfig {
+                dir: std::env::var_os("SANGDAM_HANDOFF_DIR")
+                    .map(PathBuf::from)
+                    .or(file.handoff_dir)
+                    .unwrap_or_else(|| DEFAULT_HANDOFF_DIR.into()),
+                timeout: std::time::Duration::from_millis(
+                    match std::env::var("SANGDAM_HELPDESK_TIMEOUT_MS").ok().filter(|v| !v.is_empty()) {
+                        Some(v) => {
+                            v.parse::<u64>().ok().filter(|ms| (100..=120_000).contains(ms)).ok_or_else(|| {
+                                anyhow::anyhow!("SANGDAM_HELPDESK_TIMEOUT_MS: {v:?} is not 100 to 120000")
+                            })?
+                        }
+                        None => file.helpdesk_timeout_ms.unwrap_or(10_000).clamp(100, 120_000),
+                    },
+                ),
             },
             json_logs,
             admin_token: admin_token.filter(|t| !t.expose().is_empty()),

@@ -1,10 +1,20 @@
-//! Reading `Retry-After`, as Twilio, Shopify and the helpdesks send it: delay-seconds (whole, or
-//! fractional as Shopify writes `2.0`) or an HTTP date.
+//! When to try an outside service again: its `Retry-After`, as Twilio, Shopify and the helpdesks
+//! send it (delay-seconds, whole or fractional as Shopify writes `2.0`, or an HTTP date), or else
+//! exponential backoff with jitter. Both outboxes (SMS and helpdesk tickets) use these.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// Exponential backoff with jitter after `attempts` failed attempts: about 2 s, 4 s, 8 s …
+/// capped at 10 minutes; the jitter keeps many retries from arriving together.
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.clamp(1, 10) - 1).unwrap_or(0);
+    let base = Duration::from_secs(2u64.pow(exponent) * 2).min(Duration::from_secs(600));
+    base.mul_f64(rand::rng().random_range(0.8..1.2))
+}
 
 /// How long the server asked us to wait; a date in the past means no wait, nonsense means `None`.
 pub fn parse(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
@@ -25,6 +35,15 @@ mod tests {
         let mut map = HeaderMap::new();
         map.insert(RETRY_AFTER, HeaderValue::from_str(value).expect("test header"));
         map
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(1600) && first <= Duration::from_millis(2400), "{first:?}");
+        let fourth = backoff(4);
+        assert!(fourth >= Duration::from_millis(12_800) && fourth <= Duration::from_millis(19_200), "{fourth:?}");
+        assert!(backoff(40) <= Duration::from_secs(720));
     }
 
     #[test]

@@ -11,15 +11,21 @@
 //!     expect: { handoff: true }
 //! ```
 //! JSON is read too, being YAML. Every skill of the catalogue that runs on the script's channel is
-//! enabled, as a fully configured channel would have it.
+//! enabled, as a fully configured channel would have it; `handoff:` (the channel's handoff
+//! settings) may be given to try a handoff message or `max_fallbacks`. A turn that hands off shows
+//! the ticket it would create; nothing is sent.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::agent::deliver::{Capture, converse};
-use crate::agent::{Agent, ConversationState, CustomerInfo, Trace, Turn};
+use chrono::Utc;
+
+use crate::agent::deliver::{Capture, Rehearsal, converse};
+use crate::agent::{Agent, ConversationState, CustomerInfo, HandoffReason, Trace, Turn};
 use crate::channels::{ChannelKind, ChannelSettings, HandoffAction, HandoffSettings};
+use crate::handoff::ticket::{TicketCustomer, TicketDraft, customer_name};
+use crate::rooms::Author;
 
 /// One script.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +39,9 @@ pub struct Script {
     /// The pretend customer.
     #[serde(default)]
     pub customer: CustomerInfo,
+    /// The channel's handoff settings; a queue handoff with the default message when absent.
+    #[serde(default)]
+    pub handoff: Option<HandoffSettings>,
     /// The conversation.
     pub turns: Vec<ScriptTurn>,
 }
@@ -62,6 +71,9 @@ pub struct Expect {
     /// Whether the conversation goes to a person.
     #[serde(default)]
     pub handoff: Option<bool>,
+    /// Why it goes to a person (`explicit_request`, `out_of_scope`, …).
+    #[serde(default)]
+    pub reason: Option<HandoffReason>,
     /// Texts the replies must contain.
     #[serde(default)]
     pub reply_contains: Vec<String>,
@@ -89,6 +101,9 @@ pub struct TurnResult {
     pub replies: Vec<String>,
     /// How it was understood.
     pub trace: Trace,
+    /// The ticket a handoff would create (not sent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketDraft>,
     /// The expectations that failed, in plain words.
     pub failures: Vec<String>,
 }
@@ -110,28 +125,43 @@ pub fn read(path: &Path) -> Result<Script, String> {
 pub fn full_settings(agent: &Agent, channel: ChannelKind) -> ChannelSettings {
     ChannelSettings {
         skills: agent.catalog.iter().filter(|s| s.channels.contains(&channel)).map(|s| s.id.clone()).collect(),
-        handoff: Some(HandoffSettings { action: HandoffAction::Queue, message: None, helpdesk: None }),
+        handoff: Some(HandoffSettings { action: HandoffAction::Queue, ..HandoffSettings::default() }),
         ..Default::default()
     }
 }
 
 /// Runs a script; one result per turn.
 pub async fn run(agent: &Agent, file: &Path, script: &Script) -> Vec<TurnResult> {
-    let settings = full_settings(agent, script.channel);
+    let mut settings = full_settings(agent, script.channel);
+    if script.handoff.is_some() {
+        settings.handoff = script.handoff.clone();
+    }
+    let c = &script.customer;
+    let customer = TicketCustomer {
+        id: "simulated".to_owned(),
+        name: customer_name(c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
+    };
+    let mut rehearsal = Rehearsal::new(script.channel, customer);
     let mut state = ConversationState::default();
     let mut results = Vec::with_capacity(script.turns.len());
     for (n, turn) in script.turns.iter().enumerate() {
-        let capture = Capture::default();
+        let now = Utc::now();
+        rehearsal.push(Author::Customer, &turn.say, now);
+        let capture = Capture::new(rehearsal.clone(), now);
         let spoken = Turn { channel: script.channel, settings: &settings, customer: &script.customer, text: &turn.say };
-        let (replies, trace, failures) = match converse(agent, &spoken, state.clone(), &capture).await {
+        let (trace, failures) = match converse(agent, &spoken, state.clone(), &capture).await {
             Ok(outcome) => {
                 state = outcome.state;
-                let replies = capture.replies();
-                let failures = check(&turn.expect, &replies, &outcome.trace);
-                (replies, outcome.trace, failures)
+                let failures = check(&turn.expect, &capture.replies(), &outcome.trace);
+                (outcome.trace, failures)
             }
-            Err(e) => (Vec::new(), Trace::default(), vec![format!("the turn failed: {e}")]),
+            Err(e) => (Trace::default(), vec![format!("the turn failed: {e}")]),
         };
+        let replies = capture.replies();
+        let ticket = capture.handoffs().pop().map(|(_, draft)| draft);
+        rehearsal = capture.into_rehearsal();
         results.push(TurnResult {
             file: file.to_owned(),
             script: script.name.clone(),
@@ -139,6 +169,7 @@ pub async fn run(agent: &Agent, file: &Path, script: &Script) -> Vec<TurnResult>
             say: turn.say.clone(),
             replies,
             trace,
+            ticket,
             failures,
         });
     }
@@ -159,6 +190,13 @@ fn check(expect: &Expect, replies: &[String], trace: &Trace) -> Vec<String> {
             let why =
                 trace.handoff.as_ref().map(|h| format!(" ({}: {})", h.reason.as_str(), h.detail)).unwrap_or_default();
             failures.push(format!("expected handoff {handoff}, got {got}{why}"));
+        }
+    }
+    if let Some(reason) = expect.reason {
+        let got = trace.handoff.as_ref().map(|h| h.reason);
+        if got != Some(reason) {
+            let got = got.map_or("no handoff", |r| r.as_str());
+            failures.push(format!("expected a handoff for {}, got {got}", reason.as_str()));
         }
     }
     let all = replies.join("\n");

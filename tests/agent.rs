@@ -81,7 +81,7 @@ async fn webchat_answers_live(backend: Backend) {
     let ws = app.running.bootstrapped.as_ref().unwrap().workspace.id;
     let handoff = app.running.store.handoff_of(ws, id.parse().unwrap()).await.unwrap().expect("recorded");
     assert_eq!(handoff.reason.as_str(), "explicit_request");
-    assert_eq!(handoff.trace["skill"], "human_handoff");
+    assert_eq!(handoff.state.as_str(), "queued", "the queue action needs no ticket");
     assert_eq!(app.post_message(&id, &token, "배송비 얼마예요?", "c4").await.0, 202);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let history = app.history(&id, &token).await;
@@ -127,6 +127,10 @@ async fn the_preview_panel_runs_the_live_path_and_sends_nothing() {
         app.call("POST", "/v1/channels/webchat/preview", admin, Some(json!({"text": "사람이랑 얘기할래요"}))).await;
     assert_eq!(handoff["trace"]["handoff"]["reason"], "explicit_request", "{handoff}");
     assert_eq!(handoff["replies"][0], "평일 10-18시에 1588-0000으로 연락 주세요.");
+    let ticket = &handoff["ticket"]["draft"];
+    assert_eq!(handoff["ticket"]["action"], "static", "{handoff}");
+    assert!(ticket["transcript_text"].as_str().unwrap().contains("사람이랑 얘기할래요"), "{ticket}");
+    assert_eq!(ticket["tags"], json!(["ai_handoff", "explicit_request"]));
     let (_, launch) = app.call("GET", "/v1/channels/webchat/launch", admin, None).await;
     let preview = launch["items"].as_array().unwrap().iter().find(|i| i["id"] == "preview_tested").unwrap();
     assert_eq!(preview["done"], true, "{launch}");

@@ -10,19 +10,21 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::deliver::{DeliveryError, Sink, converse};
-use super::{Agent, CustomerInfo, HandoffDecision, Outcome, Trace, Turn};
-use crate::channels::ChannelKind;
+use super::{Agent, CustomerInfo, Outcome, Turn};
+use crate::channels::{ChannelKind, HandoffAction, HandoffSettings};
 use crate::clock::Clock;
 use crate::events::Hub;
+use crate::handoff::NewHandoff;
+use crate::handoff::outbox::{HandoffOutbox, notice};
+use crate::handoff::ticket::{self, MAX_TRANSCRIPT_LINES, TicketCustomer, TicketInput, customer_name};
 use crate::ids::{HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::agent_may_answer;
-use crate::rooms::{Author, Message, NewMessage, RoomStatus};
+use crate::locale::Locale;
+use crate::rooms::{Author, Message, NewMessage, Room, RoomStatus};
 use crate::sms::inbound::SmsContext;
 use crate::sms::outbound;
 use crate::sms::outbox::Outbox;
-use crate::store::{Store, StoreError};
-use crate::handoff::NewHandoff;
-use crate::channels::HandoffAction;
+use crate::store::{Notice, Store, StoreError};
 
 /// What answering live needs.
 #[derive(Clone)]
@@ -37,13 +39,22 @@ pub struct LiveAgent {
     pub clock: Arc<dyn Clock>,
     /// SMS sending.
     pub outbox: Outbox,
+    /// Helpdesk tickets.
+    pub handoffs: HandoffOutbox,
     locks: Arc<Mutex<HashMap<RoomId, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl LiveAgent {
     /// A live agent over the engine's parts.
-    pub fn new(agent: Agent, store: Arc<dyn Store>, hub: Arc<Hub>, clock: Arc<dyn Clock>, outbox: Outbox) -> Self {
-        Self { agent, store, hub, clock, outbox, locks: Arc::default() }
+    pub fn new(
+        agent: Agent,
+        store: Arc<dyn Store>,
+        hub: Arc<Hub>,
+        clock: Arc<dyn Clock>,
+        outbox: Outbox,
+        handoffs: HandoffOutbox,
+    ) -> Self {
+        Self { agent, store, hub, clock, outbox, handoffs, locks: Arc::default() }
     }
 
     /// Answers `message` of `room`, on channel `kind`, in the background.
@@ -138,9 +149,8 @@ impl LiveAgent {
         let sink = Deliver {
             live: self,
             ws,
-            room: room_id,
-            channel: room.channel,
-            phone: room.customer.phone.clone(),
+            room: &room,
+            handoff: channel.settings.handoff.clone().unwrap_or_default(),
             trigger: message.id,
         };
         let outcome = converse(&self.agent, &turn, state, &sink).await?;
@@ -160,33 +170,88 @@ fn stored(e: StoreError) -> DeliveryError {
 struct Deliver<'a> {
     live: &'a LiveAgent,
     ws: WorkspaceId,
-    room: RoomId,
-    channel: ChannelKind,
-    phone: Option<String>,
+    room: &'a Room,
+    handoff: HandoffSettings,
     trigger: MessageId,
 }
 
 #[async_trait]
 impl Sink for Deliver<'_> {
-    async fn handoff(&self, decision: &HandoffDecision, trace: &Trace) -> Result<(), DeliveryError> {
+    async fn handoff(&self, outcome: &Outcome) -> Result<(), DeliveryError> {
+        let Some(decision) = &outcome.trace.handoff else { return Ok(()) };
+        let live = self.live;
+        let now = live.clock.now();
+        let id = HandoffId::new();
+        let room = self.room;
+        let action = self.handoff.action;
+        // A message naming the ticket waits for the ticket; the outbox sends it.
+        let deferred = action == HandoffAction::Helpdesk
+            && self.handoff.message.as_deref().is_some_and(crate::handoff::message::mentions_ticket);
+        let ticket = match (action, &self.handoff.helpdesk) {
+            (HandoffAction::Helpdesk, Some(helpdesk)) => {
+                let messages =
+                    live.store.recent_messages(self.ws, room.id, MAX_TRANSCRIPT_LINES as i64).await.map_err(stored)?;
+                let c = &room.customer;
+                let customer = TicketCustomer {
+                    id: c.id.to_string(),
+                    name: customer_name(c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()),
+                    email: c.email.clone(),
+                    phone: c.phone.clone(),
+                };
+                let draft = ticket::draft(TicketInput {
+                    id,
+                    room_id: room.id.to_string(),
+                    channel: room.channel,
+                    customer,
+                    messages: &messages,
+                    reason: decision.reason,
+                    detail: &decision.detail,
+                    trace: &outcome.trace,
+                    locale: outcome.trace.locale.unwrap_or(Locale::Ko),
+                    test: false,
+                    at: now,
+                });
+                Some((helpdesk.clone(), draft))
+            }
+            _ => None,
+        };
+        let replies =
+            if deferred { &outcome.replies[..outcome.replies.len().saturating_sub(1)] } else { &outcome.replies[..] };
+        let notices: Vec<Notice> =
+            replies.iter().map(|text| notice(room.channel, text, room.customer.phone.as_deref(), now)).collect();
         let record = NewHandoff {
-            id: HandoffId::new(),
+            id,
             workspace_id: self.ws,
-            room_id: self.room,
+            room_id: room.id,
             message_id: self.trigger,
             reason: decision.reason,
             detail: decision.detail.clone(),
-            trace: serde_json::to_value(trace).unwrap_or_default(),
-            action: HandoffAction::Queue,
-            ticket: None,
-            at: self.live.clock.now(),
+            trace: serde_json::to_value(&outcome.trace).unwrap_or_default(),
+            action,
+            notify: deferred,
+            ticket,
+            at: now,
         };
-        self.live.store.record_handoff(&record, &[]).await.map(|_| ()).map_err(stored)
+        let sent = live.store.record_handoff(&record, &notices).await.map_err(stored)?;
+        for message in &sent {
+            live.hub.publish(room.id, message.seq);
+        }
+        if room.channel == ChannelKind::Sms && !sent.is_empty() {
+            live.outbox.wake();
+        }
+        if record.ticket.is_some() {
+            live.handoffs.wake();
+        }
+        metrics::counter!("sangdam_handoffs_total", "reason" => decision.reason.as_str(), "action" => action_label(action))
+            .increment(1);
+        tracing::info!(handoff = %id, reason = decision.reason.as_str(), action = action_label(action), "handed off");
+        Ok(())
     }
 
     async fn reply(&self, text: &str) -> Result<(), DeliveryError> {
         let live = self.live;
-        match self.channel {
+        let room = self.room;
+        match room.channel {
             ChannelKind::Webchat => {
                 let message = NewMessage {
                     id: MessageId::new(),
@@ -196,24 +261,35 @@ impl Sink for Deliver<'_> {
                     client_message_id: None,
                     created_at: live.clock.now(),
                 };
-                let appended = live.store.append_message(self.ws, self.room, &message).await.map_err(stored)?;
-                live.hub.publish(self.room, appended.message.seq);
+                let appended = live.store.append_message(self.ws, room.id, &message).await.map_err(stored)?;
+                live.hub.publish(room.id, appended.message.seq);
                 Ok(())
             }
             ChannelKind::Sms => {
-                let to =
-                    self.phone.as_deref().ok_or_else(|| DeliveryError("the SMS room has no phone number".into()))?;
+                let to = room
+                    .customer
+                    .phone
+                    .as_deref()
+                    .ok_or_else(|| DeliveryError("the SMS room has no phone number".into()))?;
                 let cx = SmsContext {
                     store: live.store.as_ref(),
                     hub: &live.hub,
                     clock: live.clock.as_ref(),
                     outbox: &live.outbox,
                 };
-                outbound::send(cx, self.ws, self.room, to, text, Author::Bot, None)
+                outbound::send(cx, self.ws, room.id, to, text, Author::Bot, None)
                     .await
                     .map(|_| ())
                     .map_err(|e| DeliveryError(e.to_string()))
             }
         }
+    }
+}
+
+fn action_label(action: HandoffAction) -> &'static str {
+    match action {
+        HandoffAction::Helpdesk => "helpdesk",
+        HandoffAction::Queue => "queue",
+        HandoffAction::Static => "static",
     }
 }

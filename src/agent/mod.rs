@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::channels::{ChannelKind, ChannelSettings};
 use crate::commerce::Commerce;
+use crate::handoff::message::MessageVars;
 use crate::knowledge::Knowledge;
 use crate::llm::{Llm, SkillChoice};
 use crate::locale::Locale;
@@ -96,6 +97,13 @@ pub struct ConversationState {
     /// The skill that answered the previous message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_skill: Option<String>,
+    /// Messages in a row the agent did not understand (asked to rephrase instead of handing off).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub fallbacks: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The agent asked for an order number or for proof of who the customer is.
@@ -121,6 +129,8 @@ pub enum HandoffReason {
     EscalationTopic,
     /// The skill could not do its work (the commerce API failed, an order was not found twice).
     SkillFailure,
+    /// The agent failed to understand several messages in a row (`handoff.max_fallbacks`).
+    RepeatedFallbacks,
 }
 
 impl HandoffReason {
@@ -132,6 +142,7 @@ impl HandoffReason {
             HandoffReason::ExplicitRequest => "explicit_request",
             HandoffReason::EscalationTopic => "escalation_topic",
             HandoffReason::SkillFailure => "skill_failure",
+            HandoffReason::RepeatedFallbacks => "repeated_fallbacks",
         }
     }
 }
@@ -140,7 +151,7 @@ impl TryFrom<String> for HandoffReason {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         use HandoffReason::*;
-        [OutOfScope, LowConfidence, ExplicitRequest, EscalationTopic, SkillFailure]
+        [OutOfScope, LowConfidence, ExplicitRequest, EscalationTopic, SkillFailure, RepeatedFallbacks]
             .into_iter()
             .find(|r| r.as_str() == value)
             .ok_or_else(|| format!("unknown handoff reason {value:?}"))
@@ -216,13 +227,15 @@ impl Agent {
             }
         };
 
+        let step = missed_or_handoff(step, turn.settings, &mut state, locale);
         let mut replies = Vec::new();
         if let Some(text) = step.reply {
             replies.push(text);
         }
         if let Some(decision) = step.handoff {
             state.pending = None;
-            replies.push(handoff_message(turn.settings, locale));
+            state.fallbacks = 0;
+            replies.push(handoff_message(turn.settings, turn.customer, locale));
             trace.handoff = Some(decision);
         }
         let replies = replies
@@ -314,13 +327,53 @@ impl Agent {
     }
 }
 
-/// What the customer is told when a person takes over: the channel's handoff message.
-pub fn handoff_message(settings: &ChannelSettings, locale: Locale) -> String {
-    match settings.handoff.as_ref().and_then(|h| h.message.clone()) {
-        Some(message) => message,
-        None => match locale {
-            Locale::Ko => "상담원에게 연결해 드릴게요. 잠시만 기다려 주세요.".to_owned(),
-            Locale::En => "I'm passing you to a member of our team. Please hold on a moment.".to_owned(),
-        },
+/// What the customer is told when a person takes over: the channel's handoff message, rendered
+/// without a ticket (a message naming the ticket is rendered again once the ticket exists). When
+/// a turn hands off, this is always its last reply.
+pub fn handoff_message(settings: &ChannelSettings, customer: &CustomerInfo, locale: Locale) -> String {
+    match settings.handoff.as_ref().and_then(|h| h.message.as_deref()) {
+        Some(template) => {
+            let vars = MessageVars { customer_name: customer.name.as_deref(), ..MessageVars::default() };
+            crate::handoff::message::render(template, &vars)
+        }
+        None => crate::handoff::message::default_message(locale).to_owned(),
     }
+}
+
+/// Not understanding a message hands off at once, unless the channel allows a few misses in a
+/// row (`handoff.max_fallbacks`): then the agent asks the customer to rephrase until the last.
+fn missed_or_handoff(
+    step: actions::Step,
+    settings: &ChannelSettings,
+    state: &mut ConversationState,
+    locale: Locale,
+) -> actions::Step {
+    let missed = step
+        .handoff
+        .as_ref()
+        .is_some_and(|h| matches!(h.reason, HandoffReason::OutOfScope | HandoffReason::LowConfidence));
+    if !missed {
+        if step.handoff.is_none() {
+            state.fallbacks = 0;
+        }
+        return step;
+    }
+    let allowed = settings.handoff.as_ref().and_then(|h| h.max_fallbacks).unwrap_or(1);
+    state.fallbacks += 1;
+    if state.fallbacks < allowed {
+        let text = settings.handoff.as_ref().and_then(|h| h.fallback_message.clone()).unwrap_or_else(|| {
+            match locale {
+                Locale::Ko => "죄송해요, 제가 잘 이해하지 못했어요. 다른 말로 한 번 더 말씀해 주시겠어요?",
+                Locale::En => "Sorry, I didn't quite get that. Could you say it another way?",
+            }
+            .to_owned()
+        });
+        return actions::Step { reply: Some(text), handoff: None };
+    }
+    if allowed > 1 {
+        let detail = step.handoff.map(|h| h.detail).unwrap_or_default();
+        let detail = format!("{} messages in a row were not understood; the last: {detail}", state.fallbacks);
+        return actions::Step::handoff(HandoffReason::RepeatedFallbacks, detail);
+    }
+    step
 }

@@ -80,7 +80,7 @@ impl ChannelSettings {
 }
 
 /// What the agent does with what it cannot or must not answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandoffSettings {
     /// Where handed-off conversations go.
@@ -91,15 +91,23 @@ pub struct HandoffSettings {
     /// Id of the helpdesk integration tickets are created in (action `helpdesk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk: Option<String>,
+    /// Messages in a row the agent may fail to understand before it hands off (1 to 5; 1, the
+    /// default, hands off at the first). Before that it asks the customer to rephrase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_fallbacks: Option<u32>,
+    /// What the agent says when it did not understand and asks the customer to rephrase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_message: Option<String>,
 }
 
 /// Where handed-off conversations go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffAction {
     /// A ticket in the brand's helpdesk.
     Helpdesk,
     /// The built-in counselor room queue.
+    #[default]
     Queue,
     /// Don't forward: a static reply saying where to follow up.
     Static,
@@ -391,6 +399,13 @@ fn skills(kind: ChannelKind, ids: Vec<String>, catalog: &Catalog) -> Result<Vec<
 
 fn handoff(mut h: HandoffSettings) -> Result<HandoffSettings, SettingsError> {
     h.message = text("handoff.message", h.message, 1_000)?;
+    if let Some(message) = &h.message {
+        crate::handoff::message::check(message).map_err(|e| invalid("handoff.message", e))?;
+    }
+    h.fallback_message = text("handoff.fallback_message", h.fallback_message, 1_000)?;
+    if h.max_fallbacks.is_some_and(|n| !(1..=5).contains(&n)) {
+        return Err(invalid("handoff.max_fallbacks", "between 1 and 5"));
+    }
     h.helpdesk = text("handoff.helpdesk", h.helpdesk, 64)?;
     if h.helpdesk.is_some() && h.action != HandoffAction::Helpdesk {
         return Err(invalid("handoff.helpdesk", "only applies when action is helpdesk"));

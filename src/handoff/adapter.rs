@@ -96,7 +96,11 @@ impl Adapter {
     }
 
     /// The ticket-creation request for `draft`, secrets redacted.
-    pub fn preview(&self, _integration: &HelpdeskIntegration, _draft: &TicketDraft) -> Result<RenderedRequest, AdapterError> {
+    pub fn preview(
+        &self,
+        _integration: &HelpdeskIntegration,
+        _draft: &TicketDraft,
+    ) -> Result<RenderedRequest, AdapterError> {
         todo!()
     }
 }

@@ -10,6 +10,7 @@
 pub mod adapter;
 pub mod client;
 pub mod helpdesks;
+pub mod message;
 pub mod outbox;
 pub mod ticket;
 
@@ -126,6 +127,9 @@ pub struct NewHandoff {
     pub trace: serde_json::Value,
     /// Where it goes.
     pub action: HandoffAction,
+    /// The handoff message names the ticket, so the outbox sends it once the ticket exists (or
+    /// is dead-lettered), in the transaction that records the outcome.
+    pub notify: bool,
     /// The helpdesk integration, and the ticket to create there (action `helpdesk`).
     pub ticket: Option<(String, TicketDraft)>,
     /// When.
@@ -147,6 +151,8 @@ pub struct HandoffJob {
     pub draft: TicketDraft,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// The handoff message waits for this job (see [`NewHandoff::notify`]).
+    pub notify: bool,
     /// The previous attempt may have created the ticket (a timeout, a dropped connection, a 5xx
     /// after the request was sent): look for it before creating it again.
     pub uncertain: bool,

@@ -157,9 +157,20 @@ async fn preview(
     let kind = p.kind()?;
     let text = inbound::valid_text(&body.text)?;
     let channel = s.store.channel(ws, kind).await?;
-    let answer = agent::preview::preview(&s.agent.agent, &s.previews, &channel, body, &text)
+    let mut answer = agent::preview::preview(&s.agent.agent, &s.previews, &channel, body, &text)
         .await
         .map_err(ApiError::internal)?;
+    // Show the request the helpdesk would get, when the integration is set up.
+    if let Some(ticket) = &mut answer.ticket
+        && let Some(name) = &ticket.helpdesk
+        && let Some(adapter) = s.handoffs.adapters().get(name)
+    {
+        match s.store.helpdesk(ws, name).await {
+            Ok(integration) => ticket.request = adapter.preview(&integration, &ticket.draft).ok(),
+            Err(crate::store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     s.launcher().preview_ran(ws, kind).await?;
     Ok(Json(answer))
 }
@@ -215,8 +226,9 @@ pub fn routes() -> ApiRouter<AppState> {
                     .summary("Try the agent: one message through the live path, sends captured")
                     .description(
                         "Uses the channel's current settings whether or not it is live. Pass the returned `session` \
-                     back to continue the conversation. Nothing is delivered and no handoff is recorded; the \
-                     checklist's `preview_tested` item is marked done.",
+                     back to continue the conversation. Nothing is delivered and no handoff is recorded: a turn \
+                     that hands off shows the `ticket` it would create (and, with a configured helpdesk, the \
+                     request it would send, secrets hidden). The checklist's `preview_tested` item is marked done.",
                     )
             }),
         )

@@ -13,6 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::accounts::service::AccountError;
+use crate::handoff::helpdesks::HelpdeskError;
 use crate::launch::{ItemId, LaunchError};
 use crate::rooms::inbound::InboundError;
 use crate::sms::inbound::SmsError;
@@ -187,6 +188,28 @@ impl From<SmsError> for ApiError {
             SmsError::BadSignature(_) => ApiError::new(StatusCode::FORBIDDEN, "bad_signature", message),
             SmsError::Invalid(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_webhook", message),
             SmsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<HelpdeskError> for ApiError {
+    fn from(e: HelpdeskError) -> Self {
+        let message = e.to_string();
+        match e {
+            HelpdeskError::UnknownAdapter { .. } | HelpdeskError::NotConfigured(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
+            HelpdeskError::Invalid { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings", message)
+            }
+            HelpdeskError::InUse { .. } => ApiError::new(StatusCode::CONFLICT, "in_use", message),
+            HelpdeskError::WouldBreakLive { .. } => ApiError {
+                blocking: Some(vec![ItemId::Handoff]),
+                ..ApiError::new(StatusCode::CONFLICT, "would_break_live", message)
+            },
+            HelpdeskError::NotReady(_) => ApiError::new(StatusCode::CONFLICT, "handoff_not_ready", message),
+            HelpdeskError::TestFailed(_) => ApiError::new(StatusCode::BAD_GATEWAY, "helpdesk_failed", message),
+            HelpdeskError::Store(e) => e.into(),
         }
     }
 }

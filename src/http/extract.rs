@@ -81,6 +81,29 @@ impl<T: schemars::JsonSchema> OperationInput for ApiPath<T> {
     }
 }
 
+/// Query parameters; unknown or malformed ones are a 400 naming the problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+    }
+}
+
+impl<T: schemars::JsonSchema> OperationInput for ApiQuery<T> {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        Query::<T>::operation_input(ctx, operation);
+    }
+}
+
 /// The caller of the operator API, from `Authorization: Bearer <token>`.
 pub struct Operator {
     /// Who is calling.

@@ -7,6 +7,7 @@ mod accounts;
 mod channels;
 pub mod error;
 mod extract;
+mod handoffs;
 mod middleware;
 pub mod server;
 mod sms;
@@ -32,6 +33,8 @@ use crate::agent::live::LiveAgent;
 use crate::agent::preview::PreviewSessions;
 use crate::clock::Clock;
 use crate::events::Hub;
+use crate::handoff::helpdesks::Helpdesks;
+use crate::handoff::outbox::HandoffOutbox;
 use crate::launch::{Capabilities, Launcher};
 use crate::skills::Catalog;
 use crate::sms::outbox::Outbox;
@@ -64,6 +67,8 @@ pub struct AppState {
     pub agent: LiveAgent,
     /// Preview panel conversations.
     pub previews: Arc<PreviewSessions>,
+    /// Helpdesk tickets waiting to be created, and the adapters that create them.
+    pub handoffs: HandoffOutbox,
 }
 
 impl AppState {
@@ -75,6 +80,16 @@ impl AppState {
             catalog: &self.catalog,
             capabilities: &self.capabilities,
             twilio: &self.twilio,
+        }
+    }
+
+    /// The helpdesk integration operations over this state.
+    pub fn helpdesks(&self) -> Helpdesks<'_> {
+        Helpdesks {
+            store: self.store.as_ref(),
+            clock: self.clock.as_ref(),
+            adapters: self.handoffs.adapters(),
+            client: self.handoffs.client(),
         }
     }
 }
@@ -140,6 +155,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(system::routes())
         .merge(accounts::routes())
         .merge(channels::routes())
+        .merge(handoffs::routes())
         .merge(sms::routes())
         .merge(webchat::routes())
         .api_route(
@@ -194,6 +210,7 @@ fn document_security(api: &mut OpenApi) {
     for (name, description) in [
         ("accounts", "Login, accounts, roles and certification"),
         ("channels", "Channel settings"),
+        ("handoff", "Helpdesk integrations, handoffs and their ticket outbox"),
         ("launch", "The launch checklist: turning a channel's agent on and off"),
         ("sms", "The SMS channel: Twilio's webhooks"),
         ("webchat", "The webchat channel, customer side"),

@@ -12,10 +12,13 @@ use crate::agent::live::LiveAgent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::events::Hub;
+use crate::handoff::adapter::Adapters;
+use crate::handoff::outbox::HandoffOutbox;
 use crate::sms::outbox::Outbox;
 use crate::sms::twilio::TwilioClient;
 use crate::store::{self, Store};
 use crate::workspaces::provision::{self, Provisioned};
+use anyhow::Context;
 
 /// How long a call to Twilio may take before the engine gives up on it.
 const TWILIO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -66,7 +69,24 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let twilio = TwilioClient::new(TWILIO_TIMEOUT);
     let outbox = Outbox::new(Arc::clone(&store), Arc::clone(&clock), twilio.clone(), &config.public_url);
     tokio::spawn(outbox.clone().run(shutdown.clone()));
-    let live = LiveAgent::new(agent, Arc::clone(&store), Arc::clone(&hub), Arc::clone(&clock), outbox.clone());
+    let adapters = Adapters::load(&config.handoff.dir).with_context(|| config.handoff.dir.display().to_string())?;
+    let handoffs = HandoffOutbox::new(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        Arc::new(adapters),
+        config.handoff.timeout,
+        Arc::clone(&hub),
+        outbox.clone(),
+    );
+    tokio::spawn(handoffs.clone().run(shutdown.clone()));
+    let live = LiveAgent::new(
+        agent,
+        Arc::clone(&store),
+        Arc::clone(&hub),
+        Arc::clone(&clock),
+        outbox.clone(),
+        handoffs.clone(),
+    );
     let catch_up = live.clone();
     tokio::spawn(async move {
         if let Err(e) = catch_up.answer_unanswered(CATCH_UP_WINDOW).await {
@@ -85,6 +105,7 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         previews: Arc::default(),
         twilio,
         outbox,
+        handoffs,
     };
     let app = router(state, config.max_body_bytes);
     let listener = TcpListener::bind(config.addr).await?;

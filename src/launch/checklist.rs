@@ -115,7 +115,8 @@ pub struct Capabilities {
     pub commerce: Option<String>,
     /// The number of knowledge articles available.
     pub knowledge_articles: usize,
-    /// Ids of helpdesk integrations that are configured and verified.
+    /// Names of the workspace's helpdesk integrations whose settings the helpdesk accepted
+    /// (filled per workspace when a checklist is evaluated).
     pub helpdesks: Vec<String>,
 }
 
@@ -367,7 +368,7 @@ mod tests {
             handoff: Some(HandoffSettings {
                 action: HandoffAction::Queue,
                 message: Some("상담원을 연결해 드릴게요.".into()),
-                helpdesk: None,
+                ..HandoffSettings::default()
             }),
             ..Default::default()
         }
@@ -419,8 +420,11 @@ mod tests {
         let (catalog, caps) = (catalog(), demo());
         let there = ["https://shop.example".to_owned()];
         let mut s = configured();
-        s.handoff =
-            Some(HandoffSettings { action: HandoffAction::Helpdesk, message: None, helpdesk: Some("zendesk".into()) });
+        s.handoff = Some(HandoffSettings {
+            action: HandoffAction::Helpdesk,
+            helpdesk: Some("zendesk".into()),
+            ..HandoffSettings::default()
+        });
         let items = evaluate(ChannelKind::Webchat, &s, &Checks::default(), facts(&catalog, &caps, &there));
         let handoff = items.iter().find(|i| i.id == ItemId::Handoff).unwrap();
         assert!(!handoff.done);

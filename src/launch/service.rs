@@ -11,8 +11,9 @@ use super::checklist::{self, Capabilities, Checks, Facts, ItemId, TwilioCheck};
 use super::machine::{Event, LaunchState, Refusal, transition};
 use super::{LaunchView, Transition, TransitionRecord};
 use crate::channels::settings::{self, SettingsError, SettingsPatch};
-use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings};
+use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, HandoffAction};
 use crate::clock::Clock;
+use crate::handoff::helpdesks::is_verified;
 use crate::ids::{AccountId, WorkspaceId};
 use crate::secret::Secret;
 use crate::skills::Catalog;
@@ -224,6 +225,31 @@ impl Launcher<'_> {
         .map(|_| ())
     }
 
+    /// Notes that a test handoff succeeded on the channel's current handoff settings.
+    pub async fn handoff_tested(
+        &self,
+        actor: AccountId,
+        ws: WorkspaceId,
+        kind: ChannelKind,
+    ) -> Result<(), LaunchError> {
+        self.change(ws, kind, |channel| async move {
+            let mut plan = Plan::keep(&channel, OBSERVED, Some(actor), "test handoff succeeded");
+            plan.checks.handoff_tested_at = Some(self.clock.now());
+            Ok(Some(plan))
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Re-evaluates both channels of a workspace after something they depend on changed outside
+    /// their settings (a helpdesk integration); a live channel whose required item broke goes off.
+    pub async fn observe(&self, ws: WorkspaceId, reason: &str) -> Result<(), LaunchError> {
+        for kind in [ChannelKind::Webchat, ChannelKind::Sms] {
+            self.change(ws, kind, |c| async move { Ok(Some(Plan::keep(&c, OBSERVED, None, reason))) }).await?;
+        }
+        Ok(())
+    }
+
     /// Reads the channel, works out a plan from it (`None`: nothing to change) and commits it;
     /// when another change saved the channel in between, starts again from a fresh read.
     async fn change<F, Fut>(&self, ws: WorkspaceId, kind: ChannelKind, plan: F) -> Result<Channel, LaunchError>
@@ -317,9 +343,14 @@ impl Launcher<'_> {
             ChannelKind::Sms => Vec::new(),
         };
         let fingerprint = twilio_fingerprint(settings, secrets);
+        let mut capabilities = self.capabilities.clone();
+        if settings.handoff.as_ref().is_some_and(|h| h.action == HandoffAction::Helpdesk) {
+            let all = self.store.helpdesks(channel.workspace_id).await?;
+            capabilities.helpdesks = all.into_iter().filter(is_verified).map(|h| h.name).collect();
+        }
         let facts = Facts {
             catalog: self.catalog,
-            capabilities: self.capabilities,
+            capabilities: &capabilities,
             seen_origins: &seen,
             twilio_fingerprint: fingerprint.as_deref(),
         };

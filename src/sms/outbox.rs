@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -194,17 +193,10 @@ impl Outbox {
     }
 
     fn retry(&self, sms: &QueuedSms, error: String, after: Option<Duration>) -> SmsOutcome {
-        let wait = after.unwrap_or_else(|| backoff(sms.attempts));
+        let wait = after.unwrap_or_else(|| crate::retry_after::backoff(sms.attempts));
         let at = self.clock.now() + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX / 2);
         SmsOutcome::Retry { at, error }
     }
-}
-
-/// Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at 10 minutes.
-pub fn backoff(attempts: i64) -> Duration {
-    let exponent = u32::try_from(attempts.clamp(1, 10) - 1).unwrap_or(0);
-    let base = Duration::from_secs(2u64.pow(exponent) * 2).min(Duration::from_secs(600));
-    base.mul_f64(rand::rng().random_range(0.8..1.2))
 }
 
 fn outcome_label(outcome: &SmsOutcome) -> &'static str {
@@ -212,19 +204,5 @@ fn outcome_label(outcome: &SmsOutcome) -> &'static str {
         SmsOutcome::Sent { .. } => "sent",
         SmsOutcome::Retry { .. } => "retry",
         SmsOutcome::Failed { status, .. } => status,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let first = backoff(1);
-        assert!(first >= Duration::from_millis(1600) && first <= Duration::from_millis(2400), "{first:?}");
-        let fourth = backoff(4);
-        assert!(fourth >= Duration::from_millis(12_800) && fourth <= Duration::from_millis(19_200), "{fourth:?}");
-        assert!(backoff(40) <= Duration::from_secs(720));
     }
 }

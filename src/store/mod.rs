@@ -165,9 +165,17 @@ pub trait HandoffStore {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<HandoffJob>>;
-    /// Records an attempt's outcome on a pending job and releases its lease; a delivered ticket
-    /// is also recorded on the room. Does nothing when the job is no longer pending.
-    async fn finish_handoff(&self, id: HandoffId, outcome: &JobOutcome, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records an attempt's outcome on a pending job and releases its lease, atomically with the
+    /// `notices` to the customer (the handoff message that waited for the ticket); a delivered
+    /// ticket is also recorded on the room. Does nothing, and writes no notice, when the job is no
+    /// longer pending. Returns the stored notices.
+    async fn finish_handoff(
+        &self,
+        id: HandoffId,
+        outcome: &JobOutcome,
+        at: DateTime<Utc>,
+        notices: &[Notice],
+    ) -> StoreResult<Vec<Message>>;
     /// Puts a dead letter back in the outbox, due at `at`, with its attempts reset;
     /// [`StoreError::Conflict`] when it is not dead.
     async fn retry_handoff(&self, ws: WorkspaceId, id: HandoffId, at: DateTime<Utc>) -> StoreResult<Handoff>;
@@ -258,16 +266,7 @@ pub trait RoomStore {
 /// The whole store.
 #[async_trait]
 pub trait Store:
-    WorkspaceStore
-    + AccountStore
-    + ChannelStore
-    + RoomStore
-    + SmsStore
-    + AgentStore
-    + HandoffStore
-    + Send
-    + Sync
-    + 'static
+    WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + AgentStore + HandoffStore + Send + Sync + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -1,6 +1,7 @@
 //! Test harness: fresh databases on both backends, a server on a free port, an SSE reader.
 #![allow(dead_code)]
 
+pub mod helpdesk;
 pub mod twilio;
 
 use std::sync::Arc;

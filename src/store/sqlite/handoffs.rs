@@ -37,7 +37,13 @@ impl HandoffStore for SqliteStore {
     ) -> StoreResult<Vec<HandoffJob>> {
         todo!()
     }
-    async fn finish_handoff(&self, _id: HandoffId, _outcome: &JobOutcome, _at: DateTime<Utc>) -> StoreResult<()> {
+    async fn finish_handoff(
+        &self,
+        _id: HandoffId,
+        _outcome: &JobOutcome,
+        _at: DateTime<Utc>,
+        _notices: &[Notice],
+    ) -> StoreResult<Vec<Message>> {
         todo!()
     }
     async fn retry_handoff(&self, _ws: WorkspaceId, _id: HandoffId, _at: DateTime<Utc>) -> StoreResult<Handoff> {
