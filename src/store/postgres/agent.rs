@@ -42,5 +42,4 @@ impl AgentStore for PgStore {
         .fetch_all(&self.pool)
         .await?)
     }
-
 }

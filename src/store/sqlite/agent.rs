@@ -42,5 +42,4 @@ impl AgentStore for SqliteStore {
         .fetch_all(&self.reader)
         .await?)
     }
-
 }
