@@ -216,6 +216,24 @@ fn the_scenario_scripts_pass() {
     assert!(summary["turns"].as_u64().unwrap() >= 30);
 }
 
+/// A handoff in a script shows the ticket it would create (and sends nothing anywhere).
+#[test]
+fn simulate_shows_the_ticket_a_handoff_would_create() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/fallbacks_then_ticket.yaml");
+    let out = Command::new(env!("CARGO_BIN_EXE_sangdam")).args(["simulate", "--json"]).arg(&script).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let turns: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(turns.len(), 4, "three turns and the summary: {stdout}");
+    assert!(turns[1]["ticket"].is_null(), "the first miss asks to rephrase: {}", turns[1]);
+    let ticket = &turns[2]["ticket"];
+    assert_eq!(ticket["tags"], json!(["ai_handoff", "repeated_fallbacks"]));
+    assert_eq!(ticket["customer"]["email"], "happy@example.com");
+    let transcript = ticket["transcript_text"].as_str().unwrap();
+    assert!(transcript.contains("주문번호 1001") && transcript.contains("드라마 결말"), "{transcript}");
+    assert_eq!(turns[3]["failed"], 0);
+}
+
 /// A failed expectation exits 1 and says which; a broken script exits 2 naming the line.
 #[test]
 fn simulate_reports_failures() {

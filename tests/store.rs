@@ -8,14 +8,18 @@ use chrono::{DateTime, TimeDelta, Utc};
 use common::{Backend, TestDb};
 use sangdam::accounts::Role;
 use sangdam::agent::{ConversationState, HandoffReason};
-use sangdam::channels::{ChannelKind, ChannelSecrets, ChannelSettings};
+use sangdam::channels::{ChannelKind, ChannelSecrets, ChannelSettings, HandoffAction};
 use sangdam::clock::{Clock, FixedClock};
-use sangdam::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use sangdam::handoff::{
+    HandoffState, HelpdeskCheck, HelpdeskIntegration, JobOutcome, NewHandoff, TicketCustomer, TicketDraft, TicketRef,
+    TranscriptLine,
+};
+use sangdam::ids::{AccountId, CustomerId, HandoffId, MessageId, RoomId, WorkspaceId};
 use sangdam::launch::{Checks, LaunchState, TransitionRecord};
 use sangdam::rooms::{Author, CustomerIdentity, NewMessage, RoomStatus};
 use sangdam::sms::outbox::SmsOutcome;
 use sangdam::store::{
-    AccountChanges, AccountRecord, ChannelUpdate, HandoffRecord, NewConversation, Provisioning, Store, StoreError,
+    AccountChanges, AccountRecord, ChannelUpdate, NewConversation, Notice, Provisioning, RoomSignal, Store, StoreError,
 };
 use sangdam::workspaces::Workspace;
 
@@ -414,7 +418,7 @@ async fn the_sms_outbox_leases_and_finishes(store: Arc<dyn Store>, clock: FixedC
 }
 on_both_backends!(sms_outbox, the_sms_outbox_leases_and_finishes);
 
-async fn the_agent_memory_and_handoffs(store: Arc<dyn Store>, clock: FixedClock) {
+async fn the_agent_memory_and_unanswered_rooms(store: Arc<dyn Store>, clock: FixedClock) {
     let s = seed(store.as_ref(), &clock, "admin", 3).await;
     let room = store.open_conversation(&conversation(s.ws, None, clock.now())).await.unwrap();
     assert_eq!(store.agent_state(s.ws, room.id).await.unwrap(), None);
@@ -430,19 +434,421 @@ async fn the_agent_memory_and_handoffs(store: Arc<dyn Store>, clock: FixedClock)
     let asked = store.append_message(s.ws, room.id, &message("안녕하세요", Some("c1"), clock.now())).await.unwrap();
     assert_eq!(store.unanswered(since, 10).await.unwrap(), [(s.ws, room.id)]);
     assert!(store.unanswered(clock.now() + TimeDelta::seconds(1), 10).await.unwrap().is_empty());
-    let handoff = HandoffRecord {
-        workspace_id: s.ws,
-        room_id: room.id,
-        message_id: asked.message.id,
-        reason: HandoffReason::ExplicitRequest,
-        detail: "asked for a person".into(),
-        trace: serde_json::json!({"skill": "human_handoff"}),
-        at: clock.now(),
-    };
     assert_eq!(store.handoff_of(s.ws, room.id).await.unwrap(), None);
-    store.record_handoff(&handoff).await.unwrap();
-    assert_eq!(store.handoff_of(s.ws, room.id).await.unwrap(), Some(handoff));
+    let h = new_handoff(s.ws, room.id, asked.message.id, None, clock.now());
+    assert!(store.record_handoff(&h, &[]).await.unwrap().is_empty());
+    let found = store.handoff_of(s.ws, room.id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.reason, found.detail.as_str()),
+        (h.id, HandoffReason::ExplicitRequest, "asked for a person")
+    );
     assert_eq!(store.handoff_of(other.ws, room.id).await.unwrap(), None);
     assert!(store.unanswered(since, 10).await.unwrap().is_empty());
 }
-on_both_backends!(agent_memory, the_agent_memory_and_handoffs);
+on_both_backends!(agent_memory, the_agent_memory_and_unanswered_rooms);
+
+/// A ticket as the handoff module would build it.
+fn ticket(id: HandoffId, room: RoomId, now: DateTime<Utc>) -> TicketDraft {
+    TicketDraft {
+        key: id.to_string(),
+        subject: "[sangdam] webchat 김해피: 상담원 연결".into(),
+        transcript_text: "[2026-11-21 09:00:00 UTC] 김해피: 상담원 연결".into(),
+        transcript_html: "[2026-11-21 09:00:00 UTC] 김해피: 상담원 연결".into(),
+        transcript: vec![TranscriptLine {
+            at: now,
+            author: "customer".into(),
+            name: "김해피".into(),
+            text: "상담원 연결".into(),
+        }],
+        customer: TicketCustomer {
+            id: "c1".into(),
+            name: "김해피".into(),
+            email: Some("happy@example.com".into()),
+            phone: None,
+        },
+        channel: "webchat".into(),
+        reason: "explicit_request".into(),
+        detail: "asked for a person".into(),
+        trace: serde_json::json!({"intent": "human_handoff", "confidence": 0.9}),
+        tags: vec!["ai_handoff".into(), "explicit_request".into()],
+        room_id: room.to_string(),
+        locale: "ko".into(),
+        test: false,
+        created_at: now,
+    }
+}
+
+/// A handoff decision: a `zendesk` ticket when `helpdesk` says so, the counselor queue otherwise.
+fn new_handoff(
+    ws: WorkspaceId,
+    room: RoomId,
+    trigger: MessageId,
+    helpdesk: Option<&str>,
+    now: DateTime<Utc>,
+) -> NewHandoff {
+    let id = HandoffId::new();
+    NewHandoff {
+        id,
+        workspace_id: ws,
+        room_id: room,
+        message_id: trigger,
+        reason: HandoffReason::ExplicitRequest,
+        detail: "asked for a person".into(),
+        trace: serde_json::json!({"skill": "human_handoff"}),
+        action: if helpdesk.is_some() { HandoffAction::Helpdesk } else { HandoffAction::Queue },
+        notify: helpdesk.is_some(),
+        ticket: helpdesk.map(|name| (name.to_owned(), ticket(id, room, now))),
+        at: now,
+    }
+}
+
+fn notice(text: &str, sms_to: Option<&str>, now: DateTime<Utc>) -> Notice {
+    Notice {
+        message: NewMessage { author: Author::Bot, ..message(text, None, now) },
+        sms_to: sms_to.map(str::to_owned),
+    }
+}
+
+/// A room with one customer message; returns the room and that message.
+async fn asking_room(store: &dyn Store, ws: WorkspaceId, now: DateTime<Utc>) -> (RoomId, MessageId) {
+    let room = store.open_conversation(&conversation(ws, None, now)).await.unwrap();
+    let asked = store.append_message(ws, room.id, &message("사람이랑 얘기할래요", None, now)).await.unwrap();
+    (room.id, asked.message.id)
+}
+
+async fn a_handoff_is_recorded_with_its_job_and_notices(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    let (room, asked) = asking_room(store.as_ref(), s.ws, clock.now()).await;
+    let h = new_handoff(s.ws, room, asked, Some("zendesk"), clock.now());
+    let notices = [
+        notice("상담원에게 전달했어요", None, clock.now()),
+        notice("상담원에게 전달했어요 (SMS)", Some("+821012345678"), clock.now()),
+    ];
+
+    // Another workspace's room is not there, and nothing of the attempt is left behind.
+    let foreign = NewHandoff { workspace_id: other.ws, ..h.clone() };
+    assert!(matches!(store.record_handoff(&foreign, &notices).await, Err(StoreError::NotFound)));
+    assert_eq!(store.room(s.ws, room).await.unwrap().last_seq, 1);
+    assert_eq!(store.pending_handoffs().await.unwrap(), 0);
+
+    let signals = store.room_signals().await.unwrap();
+    let stored = store.record_handoff(&h, &notices).await.unwrap();
+    assert_eq!(stored.iter().map(|m| m.seq).collect::<Vec<_>>(), [2, 3]);
+    // Other engine processes sharing the database hear of both notices.
+    if let Some(mut signals) = signals {
+        for seq in [2, 3] {
+            let signal = tokio::time::timeout(std::time::Duration::from_secs(5), signals.recv()).await.unwrap();
+            assert_eq!(signal, Some(RoomSignal { workspace_id: s.ws, room_id: room, seq }));
+        }
+    }
+    assert_eq!((stored[0].author, stored[0].delivery_status.as_deref()), (Author::Bot, None));
+    assert_eq!(stored[1].delivery_status.as_deref(), Some("pending"));
+    let history = store.messages_after(s.ws, room, 1, 10).await.unwrap();
+    assert_eq!(history, stored, "the notices are the room's next messages, as returned");
+    let texts = store.claim_sms(clock.now(), clock.now() + TimeDelta::minutes(1), 10).await.unwrap();
+    assert_eq!(texts.len(), 1, "the SMS notice is queued in the outbox");
+    assert_eq!((texts[0].message_id, texts[0].to.as_str()), (stored[1].id, "+821012345678"));
+
+    let after = store.room(s.ws, room).await.unwrap();
+    assert_eq!((after.status, after.last_seq, after.ticket.clone()), (RoomStatus::Bot, 3, None));
+    let recorded = store.handoff(s.ws, h.id).await.unwrap();
+    assert_eq!(
+        (recorded.action, recorded.helpdesk.as_deref(), recorded.state, recorded.attempts),
+        (HandoffAction::Helpdesk, Some("zendesk"), HandoffState::Pending, 0)
+    );
+    assert_eq!((recorded.room_id, recorded.message_id, recorded.reason), (room, asked, HandoffReason::ExplicitRequest));
+    assert_eq!((recorded.next_attempt_at, recorded.created_at), (Some(clock.now()), clock.now()));
+    assert_eq!((recorded.ticket, recorded.delivered_at, recorded.last_error), (None, None, None));
+    assert_eq!(store.handoff_of(s.ws, room).await.unwrap(), Some(store.handoff(s.ws, h.id).await.unwrap()));
+    assert_eq!(store.pending_handoffs().await.unwrap(), 1);
+
+    // Other workspaces see none of it.
+    assert!(matches!(store.handoff(other.ws, h.id).await, Err(StoreError::NotFound)));
+    assert_eq!(store.handoff_of(other.ws, room).await.unwrap(), None);
+    assert!(store.handoffs(other.ws, None, None, 10).await.unwrap().is_empty());
+
+    // The counselor queue takes the room; no ticket job.
+    let (queued_room, asked) = asking_room(store.as_ref(), s.ws, clock.now()).await;
+    let q = new_handoff(s.ws, queued_room, asked, None, clock.now());
+    let stored = store.record_handoff(&q, &[notice("곧 상담원이 답해요", None, clock.now())]).await.unwrap();
+    assert_eq!(stored[0].seq, 2);
+    assert_eq!(store.room(s.ws, queued_room).await.unwrap().status, RoomStatus::Waiting);
+    let recorded = store.handoff(s.ws, q.id).await.unwrap();
+    assert_eq!(
+        (recorded.action, recorded.state, recorded.next_attempt_at),
+        (HandoffAction::Queue, HandoffState::Queued, None)
+    );
+    assert_eq!(store.pending_handoffs().await.unwrap(), 1, "only ticket jobs are pending");
+    let again = NewHandoff { id: HandoffId::new(), action: HandoffAction::Static, ..q.clone() };
+    store.record_handoff(&again, &[]).await.unwrap();
+    assert_eq!(store.handoff_of(s.ws, queued_room).await.unwrap().map(|h| h.id), Some(again.id), "the latest");
+
+    // A room a counselor already took keeps its status.
+    let taken = conversation(s.ws, None, clock.now());
+    let taken = store.open_conversation(&NewConversation { status: RoomStatus::Received, ..taken }).await.unwrap();
+    let late = new_handoff(s.ws, taken.id, asked, None, clock.now());
+    store.record_handoff(&late, &[]).await.unwrap();
+    assert_eq!(store.room(s.ws, taken.id).await.unwrap().status, RoomStatus::Received);
+}
+on_both_backends!(handoff_record, a_handoff_is_recorded_with_its_job_and_notices);
+
+async fn the_ticket_outbox_leases_retries_and_delivers(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let (room, asked) = asking_room(store.as_ref(), s.ws, clock.now()).await;
+    let h = new_handoff(s.ws, room, asked, Some("zendesk"), clock.now());
+    store.record_handoff(&h, &[]).await.unwrap();
+    let lease = |now: DateTime<Utc>| now + TimeDelta::minutes(1);
+
+    let jobs = store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!((job.id, job.workspace_id, job.room_id, job.helpdesk.as_str()), (h.id, s.ws, room, "zendesk"));
+    assert_eq!((job.attempts, job.uncertain, job.created_at), (1, false, clock.now()));
+    assert!(job.notify, "the job knows the handoff message waits for it");
+    assert_eq!(Some(&job.draft), h.ticket.as_ref().map(|(_, draft)| draft), "the ticket round-trips");
+    // Leased: nobody else gets it until the lease ends.
+    assert!(store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap().is_empty());
+    clock.advance(TimeDelta::minutes(2));
+    let jobs = store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap();
+    assert_eq!(jobs.iter().map(|j| j.attempts).collect::<Vec<_>>(), [2], "an expired lease frees the job");
+
+    // A retry is due at its time, not before; its uncertainty is remembered from then on.
+    let due = clock.now() + TimeDelta::seconds(30);
+    let timeout = JobOutcome::Retry { at: due, error: "timed out".into(), uncertain: true };
+    assert!(store.finish_handoff(h.id, &timeout, clock.now(), &[]).await.unwrap().is_empty());
+    let waiting = store.handoff(s.ws, h.id).await.unwrap();
+    assert_eq!(
+        (waiting.state, waiting.next_attempt_at, waiting.last_error.as_deref()),
+        (HandoffState::Pending, Some(due), Some("timed out"))
+    );
+    assert!(store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap().is_empty());
+    clock.advance(TimeDelta::seconds(30));
+    let jobs = store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap();
+    assert_eq!((jobs[0].attempts, jobs[0].uncertain), (3, true));
+    let refused = JobOutcome::Retry { at: clock.now(), error: "503".into(), uncertain: false };
+    store.finish_handoff(h.id, &refused, clock.now(), &[]).await.unwrap();
+    let jobs = store.claim_handoffs(clock.now(), lease(clock.now()), 10).await.unwrap();
+    assert!(jobs[0].uncertain, "an earlier attempt may still have created the ticket");
+
+    let delivered = JobOutcome::Delivered {
+        ticket_id: "4711".into(),
+        ticket_url: Some("https://brand.zendesk.com/agent/tickets/4711".into()),
+    };
+    // The handoff message that waited for the ticket is written with the outcome.
+    let before = store.room(s.ws, room).await.unwrap().last_seq;
+    let told =
+        store.finish_handoff(h.id, &delivered, clock.now(), &[notice("접수 번호 4711", None, clock.now())]).await;
+    assert_eq!(told.unwrap().iter().map(|m| m.seq).collect::<Vec<_>>(), [before + 1]);
+    let expected = TicketRef {
+        helpdesk: "zendesk".into(),
+        id: "4711".into(),
+        url: Some("https://brand.zendesk.com/agent/tickets/4711".into()),
+    };
+    let done = store.handoff(s.ws, h.id).await.unwrap();
+    assert_eq!(
+        (done.state, done.ticket.as_ref(), done.delivered_at),
+        (HandoffState::Delivered, Some(&expected), Some(clock.now()))
+    );
+    assert_eq!((done.last_error.as_deref(), done.next_attempt_at, done.attempts), (None, None, 4));
+    assert_eq!(store.room(s.ws, room).await.unwrap().ticket, Some(expected));
+    // A late outcome for a job no longer pending changes nothing.
+    let (late, notices) = (JobOutcome::Dead { error: "late".into() }, [notice("x", None, clock.now())]);
+    let written = store.finish_handoff(h.id, &late, clock.now(), &notices).await.unwrap();
+    assert!(written.is_empty(), "no second message for a finished job");
+    assert_eq!(store.room(s.ws, room).await.unwrap().last_seq, before + 1);
+    let other_ticket = JobOutcome::Delivered { ticket_id: "9999".into(), ticket_url: None };
+    store.finish_handoff(h.id, &other_ticket, clock.now() + TimeDelta::hours(1), &[]).await.unwrap();
+    assert_eq!(store.handoff(s.ws, h.id).await.unwrap(), done);
+    assert_eq!(store.room(s.ws, room).await.unwrap().ticket.map(|t| t.id), Some("4711".into()));
+    assert!(store.claim_handoffs(clock.now() + TimeDelta::hours(1), clock.now(), 10).await.unwrap().is_empty());
+    assert_eq!(store.pending_handoffs().await.unwrap(), 0);
+    assert!(matches!(store.retry_handoff(s.ws, h.id, clock.now()).await, Err(StoreError::Conflict)));
+}
+on_both_backends!(ticket_outbox, the_ticket_outbox_leases_retries_and_delivers);
+
+async fn dead_letters_can_be_retried(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    let (room, asked) = asking_room(store.as_ref(), s.ws, clock.now()).await;
+    let h = new_handoff(s.ws, room, asked, Some("zendesk"), clock.now());
+    store.record_handoff(&h, &[]).await.unwrap();
+    let lease = clock.now() + TimeDelta::minutes(1);
+    store.claim_handoffs(clock.now(), lease, 10).await.unwrap();
+    let timeout = JobOutcome::Retry { at: clock.now(), error: "timed out".into(), uncertain: true };
+    assert!(store.finish_handoff(h.id, &timeout, clock.now(), &[]).await.unwrap().is_empty());
+    store.claim_handoffs(clock.now(), lease, 10).await.unwrap();
+    assert!(matches!(store.retry_handoff(s.ws, h.id, clock.now()).await, Err(StoreError::Conflict)), "still pending");
+    let refused = JobOutcome::Dead { error: "422 invalid requester".into() };
+    store.finish_handoff(h.id, &refused, clock.now(), &[]).await.unwrap();
+    let dead = store.handoff(s.ws, h.id).await.unwrap();
+    assert_eq!(
+        (dead.state, dead.attempts, dead.last_error.as_deref()),
+        (HandoffState::Dead, 2, Some("422 invalid requester"))
+    );
+    assert_eq!(store.pending_handoffs().await.unwrap(), 0);
+    assert!(store.claim_handoffs(clock.now() + TimeDelta::hours(1), lease, 10).await.unwrap().is_empty());
+
+    assert!(matches!(store.retry_handoff(other.ws, h.id, clock.now()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.retry_handoff(s.ws, HandoffId::new(), clock.now()).await, Err(StoreError::NotFound)));
+    clock.advance(TimeDelta::hours(1));
+    let retried = store.retry_handoff(s.ws, h.id, clock.now()).await.unwrap();
+    assert_eq!(
+        (retried.state, retried.attempts, retried.next_attempt_at),
+        (HandoffState::Pending, 0, Some(clock.now()))
+    );
+    assert_eq!(retried, store.handoff(s.ws, h.id).await.unwrap());
+    assert!(matches!(store.retry_handoff(s.ws, h.id, clock.now()).await, Err(StoreError::Conflict)));
+    assert_eq!(store.pending_handoffs().await.unwrap(), 1);
+    assert!(store.claim_handoffs(clock.now() - TimeDelta::seconds(1), lease, 10).await.unwrap().is_empty());
+    let jobs = store.claim_handoffs(clock.now(), clock.now() + TimeDelta::minutes(1), 10).await.unwrap();
+    assert_eq!((jobs[0].attempts, jobs[0].uncertain), (1, true), "a retried dead letter looks before creating");
+}
+on_both_backends!(dead_letters, dead_letters_can_be_retried);
+
+async fn handoffs_are_listed_newest_first_and_paged(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let (room, asked) = asking_room(store.as_ref(), s.ws, clock.now()).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let helpdesk = (i % 2 == 0).then_some("zendesk");
+        let h = new_handoff(s.ws, room, asked, helpdesk, clock.now());
+        store.record_handoff(&h, &[]).await.unwrap();
+        ids.push(h.id);
+    }
+    ids.reverse();
+    let ws = s.ws;
+    let page = |state, before, limit| {
+        let store = Arc::clone(&store);
+        async move { store.handoffs(ws, state, before, limit).await.unwrap().into_iter().map(|h| h.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(page(None, None, 10).await, ids, "newest first, even within one instant");
+    assert_eq!(page(None, None, 2).await, ids[..2]);
+    assert_eq!(page(None, Some(ids[1]), 2).await, ids[2..4]);
+    assert!(page(None, Some(ids[4]), 2).await.is_empty());
+    assert_eq!(page(Some(HandoffState::Pending), None, 10).await, [ids[0], ids[2], ids[4]]);
+    assert_eq!(page(Some(HandoffState::Pending), Some(ids[0]), 1).await, [ids[2]]);
+    assert_eq!(page(Some(HandoffState::Queued), None, 10).await, [ids[1], ids[3]]);
+    assert!(page(Some(HandoffState::Dead), None, 10).await.is_empty());
+    assert!(page(None, Some(HandoffId::new()), 10).await.is_empty(), "an unknown cursor pages to nothing");
+    assert_eq!(store.pending_handoffs().await.unwrap(), 3);
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    assert!(store.handoffs(other.ws, None, Some(ids[0]), 10).await.unwrap().is_empty());
+}
+on_both_backends!(handoff_listing, handoffs_are_listed_newest_first_and_paged);
+
+async fn helpdesk_integrations_round_trip(store: Arc<dyn Store>, clock: FixedClock) {
+    let s = seed(store.as_ref(), &clock, "admin", 3).await;
+    let other = seed(store.as_ref(), &clock, "other", 3).await;
+    let zendesk = HelpdeskIntegration {
+        workspace_id: s.ws,
+        name: "zendesk".into(),
+        config: [("base_url".into(), "https://brand.zendesk.com".into()), ("email".into(), "ops@brand.com".into())]
+            .into(),
+        secrets: [("api_token".into(), "zd-secret".into())].into(),
+        max_attempts: 8,
+        check: None,
+        updated_at: clock.now(),
+    };
+    let freshdesk = HelpdeskIntegration {
+        name: "freshdesk".into(),
+        config: [("base_url".into(), "https://brand.freshdesk.com".into())].into(),
+        secrets: [("api_key".into(), "fd-secret".into())].into(),
+        max_attempts: 5,
+        check: Some(HelpdeskCheck {
+            checked_at: clock.now(),
+            fingerprint: "sha256:abc".into(),
+            verified: false,
+            reason: Some("bad_credentials".into()),
+            detail: "Freshdesk refused the API key".into(),
+            last_error: None,
+        }),
+        ..zendesk.clone()
+    };
+    assert!(matches!(store.helpdesk(s.ws, "zendesk").await, Err(StoreError::NotFound)));
+    store.save_helpdesk(&zendesk).await.unwrap();
+    store.save_helpdesk(&freshdesk).await.unwrap();
+    assert_eq!(store.helpdesks(s.ws).await.unwrap(), [freshdesk.clone(), zendesk.clone()], "by name");
+    assert_eq!(store.helpdesk(s.ws, "freshdesk").await.unwrap(), freshdesk);
+
+    clock.advance(TimeDelta::minutes(5));
+    let checked = HelpdeskIntegration {
+        secrets: [("api_token".into(), "rotated".into())].into(),
+        check: Some(HelpdeskCheck {
+            checked_at: clock.now(),
+            fingerprint: "sha256:def".into(),
+            verified: true,
+            reason: None,
+            detail: "Zendesk accepted the token".into(),
+            last_error: Some("timed out".into()),
+        }),
+        updated_at: clock.now(),
+        ..zendesk.clone()
+    };
+    store.save_helpdesk(&checked).await.unwrap();
+    assert_eq!(store.helpdesk(s.ws, "zendesk").await.unwrap(), checked, "saving again replaces");
+    assert_eq!(store.helpdesks(s.ws).await.unwrap().len(), 2);
+
+    assert!(store.helpdesks(other.ws).await.unwrap().is_empty());
+    assert!(matches!(store.helpdesk(other.ws, "zendesk").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.delete_helpdesk(other.ws, "zendesk").await, Err(StoreError::NotFound)));
+    store.delete_helpdesk(s.ws, "zendesk").await.unwrap();
+    assert!(matches!(store.delete_helpdesk(s.ws, "zendesk").await, Err(StoreError::NotFound)));
+    assert_eq!(store.helpdesks(s.ws).await.unwrap(), [freshdesk]);
+}
+on_both_backends!(helpdesks, helpdesk_integrations_round_trip);
+
+/// Two engine processes (two stores on one database) claim from one outbox at once: every job
+/// goes to exactly one of them.
+async fn concurrent_claimers_take_disjoint_jobs(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let (a, b) = (db.store().await, db.store().await);
+    let clock = FixedClock::new(at("2026-11-21T09:00:00Z"));
+    let s = seed(a.as_ref(), &clock, "admin", 3).await;
+    let (room, asked) = asking_room(a.as_ref(), s.ws, clock.now()).await;
+    let mut all = std::collections::BTreeSet::new();
+    for _ in 0..200 {
+        let h = new_handoff(s.ws, room, asked, Some("zendesk"), clock.now());
+        a.record_handoff(&h, &[]).await.unwrap();
+        all.insert(h.id);
+    }
+    let now = clock.now();
+    let start = Arc::new(tokio::sync::Barrier::new(2));
+    let claimer = |store: Arc<dyn Store>| {
+        let start = Arc::clone(&start);
+        tokio::spawn(async move {
+            start.wait().await;
+            let mut got = Vec::new();
+            loop {
+                let jobs = store.claim_handoffs(now, now + TimeDelta::minutes(5), 7).await.unwrap();
+                if jobs.is_empty() {
+                    return got;
+                }
+                got.extend(jobs.into_iter().map(|j| j.id));
+            }
+        })
+    };
+    let (ta, tb) = (claimer(Arc::clone(&a)), claimer(Arc::clone(&b)));
+    let (got_a, got_b) = (ta.await.unwrap(), tb.await.unwrap());
+    assert!(!got_a.is_empty() && !got_b.is_empty(), "both claimers worked: {} and {}", got_a.len(), got_b.len());
+    let mut claimed = std::collections::BTreeSet::new();
+    for id in got_a.iter().chain(&got_b) {
+        assert!(claimed.insert(*id), "{id} was claimed twice");
+    }
+    assert_eq!(claimed, all, "every job was claimed");
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
+}
+
+mod claim_race {
+    use super::*;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        concurrent_claimers_take_disjoint_jobs(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        concurrent_claimers_take_disjoint_jobs(Backend::Postgres).await;
+    }
+}

@@ -3,12 +3,16 @@
 //! The column lists are macros so each backend's SQL can `concat!` them: the two backends then
 //! read exactly the same shape and share the decoding below.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use crate::accounts::{Account, Principal, Role};
-use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, SeenOrigin};
-use crate::ids::{AccountId, CustomerId, MessageId, RoomId, WorkspaceId};
+use crate::agent::HandoffReason;
+use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, HandoffAction, SeenOrigin};
+use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskCheck, HelpdeskIntegration, TicketDraft, TicketRef};
+use crate::ids::{AccountId, CustomerId, HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::{Actor, Checks, LaunchState, Transition};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
 use crate::sms::outbox::{Consent, QueuedSms};
@@ -22,8 +26,8 @@ macro_rules! account_columns {
 macro_rules! room_columns {
     () => {
         "r.id, r.workspace_id, r.channel, r.status, r.assignee_id, r.tags, r.last_seq, \
-         r.last_message_author, r.last_message_at, r.created_at, c.id AS customer_id, \
-         c.external_id, c.name AS customer_name, c.phone, c.email, c.tags AS customer_tags \
+         r.last_message_author, r.last_message_at, r.created_at, r.ticket_helpdesk, r.ticket_id, r.ticket_url, \
+         c.id AS customer_id, c.external_id, c.name AS customer_name, c.phone, c.email, c.tags AS customer_tags \
          FROM rooms r JOIN customers c ON c.id = r.customer_id"
     };
 }
@@ -37,7 +41,18 @@ macro_rules! channel_columns {
         "workspace_id, kind, widget_key, settings, secrets, checks, launch_state, activated_at, version, updated_at"
     };
 }
-pub(crate) use {account_columns, channel_columns, message_columns, room_columns};
+macro_rules! handoff_columns {
+    () => {
+        "public_id, room_id, message_id, reason, detail, action, helpdesk, state, attempts, next_attempt_at, \
+         last_error, ticket_id, ticket_url, created_at, delivered_at"
+    };
+}
+macro_rules! helpdesk_columns {
+    () => {
+        "workspace_id, name, config, secrets, max_attempts, check_result, updated_at"
+    };
+}
+pub(crate) use {account_columns, channel_columns, handoff_columns, helpdesk_columns, message_columns, room_columns};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct WorkspaceRow {
@@ -191,6 +206,9 @@ pub(crate) struct RoomRow {
     last_message_author: Option<String>,
     last_message_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    ticket_helpdesk: Option<String>,
+    ticket_id: Option<String>,
+    ticket_url: Option<String>,
     customer_id: CustomerId,
     external_id: Option<String>,
     customer_name: Option<String>,
@@ -222,7 +240,7 @@ impl TryFrom<RoomRow> for Room {
             last_message_author,
             last_message_at: r.last_message_at,
             last_seq: r.last_seq,
-            ticket: None,
+            ticket: ticket_ref(r.ticket_helpdesk, r.ticket_id, r.ticket_url),
             created_at: r.created_at,
         })
     }
@@ -296,3 +314,121 @@ impl From<ConsentRow> for Consent {
 
 /// Twilio statuses after which a message's delivery does not change any more.
 pub(crate) const FINAL_DELIVERY: [&str; 5] = ["delivered", "undelivered", "failed", "read", "canceled"];
+
+/// The stored form of a handoff action.
+pub(crate) fn action_str(action: HandoffAction) -> &'static str {
+    match action {
+        HandoffAction::Helpdesk => "helpdesk",
+        HandoffAction::Queue => "queue",
+        HandoffAction::Static => "static",
+    }
+}
+
+fn parse_action(value: &str) -> Result<HandoffAction, sqlx::Error> {
+    [HandoffAction::Helpdesk, HandoffAction::Queue, HandoffAction::Static]
+        .into_iter()
+        .find(|a| action_str(*a) == value)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown handoff action {value:?}").into()))
+}
+
+/// A ticket is known once the helpdesk gave its id.
+fn ticket_ref(helpdesk: Option<String>, id: Option<String>, url: Option<String>) -> Option<TicketRef> {
+    id.map(|id| TicketRef { helpdesk: helpdesk.unwrap_or_default(), id, url })
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HandoffRow {
+    public_id: HandoffId,
+    room_id: RoomId,
+    message_id: MessageId,
+    #[sqlx(try_from = "String")]
+    reason: HandoffReason,
+    detail: String,
+    action: String,
+    helpdesk: Option<String>,
+    #[sqlx(try_from = "String")]
+    state: HandoffState,
+    attempts: i64,
+    next_attempt_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    ticket_id: Option<String>,
+    ticket_url: Option<String>,
+    created_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<HandoffRow> for Handoff {
+    type Error = sqlx::Error;
+    fn try_from(r: HandoffRow) -> Result<Self, Self::Error> {
+        Ok(Handoff {
+            id: r.public_id,
+            room_id: r.room_id,
+            message_id: r.message_id,
+            reason: r.reason,
+            detail: r.detail,
+            action: parse_action(&r.action)?,
+            ticket: ticket_ref(r.helpdesk.clone(), r.ticket_id, r.ticket_url),
+            helpdesk: r.helpdesk,
+            state: r.state,
+            attempts: r.attempts,
+            next_attempt_at: r.next_attempt_at,
+            last_error: r.last_error,
+            created_at: r.created_at,
+            delivered_at: r.delivered_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HandoffJobRow {
+    public_id: HandoffId,
+    workspace_id: WorkspaceId,
+    room_id: RoomId,
+    helpdesk: String,
+    ticket: Json<TicketDraft>,
+    attempts: i64,
+    notify: bool,
+    uncertain: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<HandoffJobRow> for HandoffJob {
+    fn from(r: HandoffJobRow) -> Self {
+        HandoffJob {
+            id: r.public_id,
+            workspace_id: r.workspace_id,
+            room_id: r.room_id,
+            helpdesk: r.helpdesk,
+            draft: r.ticket.0,
+            attempts: r.attempts,
+            notify: r.notify,
+            uncertain: r.uncertain,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HelpdeskRow {
+    workspace_id: WorkspaceId,
+    name: String,
+    config: Json<BTreeMap<String, String>>,
+    secrets: Json<BTreeMap<String, String>>,
+    max_attempts: i64,
+    check_result: Option<Json<HelpdeskCheck>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<HelpdeskRow> for HelpdeskIntegration {
+    fn from(r: HelpdeskRow) -> Self {
+        HelpdeskIntegration {
+            workspace_id: r.workspace_id,
+            name: r.name,
+            config: r.config.0,
+            secrets: r.secrets.0,
+            max_attempts: r.max_attempts,
+            check: r.check_result.map(|c| c.0),
+            updated_at: r.updated_at,
+        }
+    }
+}

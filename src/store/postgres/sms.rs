@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
 use sqlx::types::Json;
 
 use super::PgStore;
@@ -102,27 +103,9 @@ impl SmsStore for PgStore {
 
     async fn enqueue_sms(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage, to: &str) -> StoreResult<Message> {
         let mut tx = self.pool.begin().await?;
-        let seq = bump(&mut tx, ws, room, m).await?.ok_or(StoreError::NotFound)?;
-        insert(&mut tx, ws, room, seq, m).await?;
-        sqlx::query("UPDATE messages SET delivery_status = 'pending' WHERE id = $1")
-            .bind(m.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO sms_outbox (id, workspace_id, room_id, message_id, to_number, body, status, attempts, \
-             next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $1, $4, $5, 'queued', 0, $6, $6, $6)",
-        )
-        .bind(m.id)
-        .bind(ws)
-        .bind(room)
-        .bind(to)
-        .bind(&m.text)
-        .bind(m.created_at)
-        .execute(&mut *tx)
-        .await?;
-        notify(&mut tx, ws, room, seq).await?;
+        let message = queue(&mut tx, ws, room, m, to).await?;
         tx.commit().await?;
-        Ok(Message { delivery_status: Some("pending".into()), ..m.stored(room, seq) })
+        Ok(message)
     }
 
     async fn claim_sms(
@@ -202,4 +185,32 @@ impl SmsStore for PgStore {
         .await?;
         Ok(id)
     }
+}
+
+/// Appends an outgoing message and queues it for `to`, inside the caller's transaction; the room
+/// is announced on commit.
+pub(super) async fn queue(
+    tx: &mut PgConnection,
+    ws: WorkspaceId,
+    room: RoomId,
+    m: &NewMessage,
+    to: &str,
+) -> StoreResult<Message> {
+    let seq = bump(tx, ws, room, m).await?.ok_or(StoreError::NotFound)?;
+    insert(tx, ws, room, seq, m).await?;
+    sqlx::query("UPDATE messages SET delivery_status = 'pending' WHERE id = $1").bind(m.id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO sms_outbox (id, workspace_id, room_id, message_id, to_number, body, status, attempts, \
+         next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $1, $4, $5, 'queued', 0, $6, $6, $6)",
+    )
+    .bind(m.id)
+    .bind(ws)
+    .bind(room)
+    .bind(to)
+    .bind(&m.text)
+    .bind(m.created_at)
+    .execute(&mut *tx)
+    .await?;
+    notify(tx, ws, room, seq).await?;
+    Ok(Message { delivery_status: Some("pending".into()), ..m.stored(room, seq) })
 }

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
 use sqlx::types::Json;
 
 use super::{SqliteStore, appender, ts};
@@ -94,28 +95,9 @@ impl SmsStore for SqliteStore {
 
     async fn enqueue_sms(&self, ws: WorkspaceId, room: RoomId, m: &NewMessage, to: &str) -> StoreResult<Message> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let seq = appender::insert(&mut tx, ws, room, m).await?.ok_or(StoreError::NotFound)?;
-        sqlx::query("UPDATE messages SET delivery_status = 'pending' WHERE id = ?")
-            .bind(m.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO sms_outbox (id, workspace_id, room_id, message_id, to_number, body, status, attempts, \
-             next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
-        )
-        .bind(m.id)
-        .bind(ws)
-        .bind(room)
-        .bind(m.id)
-        .bind(to)
-        .bind(&m.text)
-        .bind(ts(m.created_at))
-        .bind(ts(m.created_at))
-        .bind(ts(m.created_at))
-        .execute(&mut *tx)
-        .await?;
+        let message = queue(&mut tx, ws, room, m, to).await?;
         tx.commit().await?;
-        Ok(Message { delivery_status: Some("pending".into()), ..m.stored(room, seq) })
+        Ok(message)
     }
 
     async fn claim_sms(
@@ -195,4 +177,32 @@ impl SmsStore for SqliteStore {
         .await?;
         Ok(id)
     }
+}
+
+/// Appends an outgoing message and queues it for `to`, inside the caller's write transaction.
+pub(super) async fn queue(
+    tx: &mut SqliteConnection,
+    ws: WorkspaceId,
+    room: RoomId,
+    m: &NewMessage,
+    to: &str,
+) -> StoreResult<Message> {
+    let seq = appender::insert(tx, ws, room, m).await?.ok_or(StoreError::NotFound)?;
+    sqlx::query("UPDATE messages SET delivery_status = 'pending' WHERE id = ?").bind(m.id).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO sms_outbox (id, workspace_id, room_id, message_id, to_number, body, status, attempts, \
+         next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+    )
+    .bind(m.id)
+    .bind(ws)
+    .bind(room)
+    .bind(m.id)
+    .bind(to)
+    .bind(&m.text)
+    .bind(ts(m.created_at))
+    .bind(ts(m.created_at))
+    .bind(ts(m.created_at))
+    .execute(&mut *tx)
+    .await?;
+    Ok(Message { delivery_status: Some("pending".into()), ..m.stored(room, seq) })
 }
