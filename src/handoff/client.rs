@@ -1,10 +1,26 @@
 //! Talking to helpdesks over HTTP, as their adapters declare.
-//! (Interface only; the implementation is being written.)
+//!
+//! One client serves every helpdesk: the adapter renders the request and reads the answer, this
+//! module sends it and decides what the outcome means for the outbox. A 2xx with a ticket id is
+//! a ticket; 429, the adapter's retry statuses, every 5xx, timeouts and dropped connections are
+//! worth another try (with the helpdesk's `Retry-After`, and a note whether the ticket may exist
+//! already); any other answer is a refusal that retrying would not change. Redirects are not
+//! followed: a helpdesk API that redirects a POST is a wrong address in the settings.
+//!
+//! Secrets only travel in the request; nothing here logs headers, bodies or settings.
+
+#[path = "client_sign.rs"]
+mod sign;
 
 use std::time::Duration;
 
-use super::adapter::Adapter;
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+
+use super::adapter::{Adapter, Judgement, Outgoing};
 use super::{HelpdeskIntegration, TicketDraft};
+pub use sign::signature;
 
 /// What one ticket-creation attempt came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,30 +76,217 @@ pub enum Verdict {
 #[derive(Debug, Clone)]
 pub struct HelpdeskClient {
     http: reqwest::Client,
+    /// How long a call may take, for messages.
+    timeout: Duration,
+}
+
+/// A helpdesk's answer, read in full.
+struct Reply {
+    status: u16,
+    retry_after: Option<Duration>,
+    location: Option<String>,
+    body: String,
+}
+
+/// Why no answer came.
+enum Failure {
+    /// The request could not be built (a setting that cannot go in a header): never sent.
+    Unsendable(String),
+    /// No connection: the request was never sent.
+    Connect(String),
+    /// No answer in time: the request may have been processed.
+    Timeout,
+    /// The connection broke mid-way: the request may have been processed.
+    Broken(String),
 }
 
 impl HelpdeskClient {
     /// A client whose calls give up after `timeout`.
     pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder().timeout(timeout).build().expect("a TLS backend is available");
-        Self { http }
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS backend is available");
+        Self { http, timeout }
     }
 
     /// Creates the ticket; with `look_first` (the previous attempt's outcome is unknown) first
     /// asks the helpdesk for a ticket with this key, where the adapter declares how.
+    #[tracing::instrument(skip_all, fields(helpdesk = %adapter.name, key = %draft.key))]
     pub async fn create_ticket(
         &self,
-        _adapter: &Adapter,
-        _integration: &HelpdeskIntegration,
-        _draft: &TicketDraft,
-        _look_first: bool,
+        adapter: &Adapter,
+        integration: &HelpdeskIntegration,
+        draft: &TicketDraft,
+        look_first: bool,
     ) -> Attempt {
-        let _ = &self.http;
-        todo!()
+        let now = Utc::now();
+        if look_first && let Some(found) = self.look_up(adapter, integration, draft, now).await {
+            return found;
+        }
+        let request = match adapter.create_request(integration, draft, now) {
+            Ok(request) => request,
+            Err(e) => return Attempt::Refused { status: None, error: e.to_string() },
+        };
+        let reply = match self.send(request).await {
+            Ok(reply) => reply,
+            Err(failure) => return self.failed_to_send(&adapter.title, failure),
+        };
+        if !(200..300).contains(&reply.status) {
+            tracing::debug!(status = reply.status, "the helpdesk did not create the ticket");
+            return answered(adapter, &reply);
+        }
+        if let Some((ticket_id, ticket_url)) = adapter.created_ticket(integration, &reply.body) {
+            tracing::debug!(ticket_id = %ticket_id, "ticket created");
+            return Attempt::Created { ticket_id, ticket_url };
+        }
+        if adapter.id_optional() {
+            return Attempt::Created { ticket_id: draft.key.clone(), ticket_url: None };
+        }
+        let error = format!(
+            "{} answered {} but its answer does not say which ticket it created (looked at {})",
+            adapter.title,
+            reply.status,
+            adapter.id_pointers()
+        );
+        Attempt::Refused { status: Some(reply.status), error }
     }
 
     /// Checks an integration's credentials against its helpdesk.
-    pub async fn verify(&self, _adapter: &Adapter, _integration: &HelpdeskIntegration) -> Verdict {
-        todo!()
+    #[tracing::instrument(skip_all, fields(helpdesk = %adapter.name))]
+    pub async fn verify(&self, adapter: &Adapter, integration: &HelpdeskIntegration) -> Verdict {
+        let request = match adapter.verify_request(integration, Utc::now()) {
+            Ok(request) => request,
+            Err(e) => return Verdict::Rejected { reason: "rejected".to_owned(), detail: e.to_string() },
+        };
+        let reply = match self.send(request).await {
+            Ok(reply) => reply,
+            Err(failure) => return Verdict::Unreachable { detail: self.describe(&adapter.title, &failure) },
+        };
+        tracing::debug!(status = reply.status, "credential check answered");
+        match adapter.judge_verification(integration, reply.status, &reply.body) {
+            Some(Judgement::Verified(detail)) => Verdict::Verified { detail },
+            Some(Judgement::Rejected { reason, detail }) => Verdict::Rejected { reason, detail },
+            None if adapter.retryable(reply.status) => Verdict::Unreachable { detail: said(adapter, &reply) },
+            None => Verdict::Rejected { reason: "rejected".to_owned(), detail: said(adapter, &reply) },
+        }
+    }
+
+    /// The ticket an earlier attempt created, or why we could not tell; `None` to go ahead.
+    async fn look_up(
+        &self,
+        adapter: &Adapter,
+        integration: &HelpdeskIntegration,
+        draft: &TicketDraft,
+        now: DateTime<Utc>,
+    ) -> Option<Attempt> {
+        let request = match adapter.lookup_request(integration, draft, now) {
+            Ok(request) => request?,
+            Err(e) => return Some(Attempt::Refused { status: None, error: e.to_string() }),
+        };
+        let during = "Looking for the ticket of an earlier attempt";
+        let attempt = match self.send(request).await {
+            Ok(reply) if (200..300).contains(&reply.status) => {
+                let (ticket_id, ticket_url) = adapter.found_ticket(integration, &reply.body)?;
+                tracing::debug!(ticket_id = %ticket_id, "found the ticket of an earlier attempt");
+                return Some(Attempt::Created { ticket_id, ticket_url });
+            }
+            Ok(reply) => answered(adapter, &reply),
+            Err(failure) => self.failed_to_send(&adapter.title, failure),
+        };
+        // Whatever went wrong, the earlier attempt's outcome is still unknown.
+        Some(match attempt {
+            Attempt::Retryable { error, retry_after, .. } => {
+                Attempt::Retryable { error: format!("{during}: {error}"), retry_after, uncertain: true }
+            }
+            Attempt::Refused { status, error } => Attempt::Refused { status, error: format!("{during}: {error}") },
+            created => created,
+        })
+    }
+
+    async fn send(&self, request: Outgoing) -> Result<Reply, Failure> {
+        let mut builder = self.http.request(request.method, request.url);
+        for (name, value, _) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await.map_err(failure)?;
+        let status = response.status().as_u16();
+        let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
+        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = response.text().await.map_err(failure)?;
+        Ok(Reply { status, retry_after, location, body })
+    }
+
+    fn failed_to_send(&self, title: &str, failure: Failure) -> Attempt {
+        let error = self.describe(title, &failure);
+        match failure {
+            Failure::Unsendable(_) => Attempt::Refused { status: None, error },
+            Failure::Connect(_) => Attempt::Retryable { error, retry_after: None, uncertain: false },
+            Failure::Timeout | Failure::Broken(_) => Attempt::Retryable { error, retry_after: None, uncertain: true },
+        }
+    }
+
+    fn describe(&self, title: &str, failure: &Failure) -> String {
+        match failure {
+            Failure::Unsendable(cause) => format!("could not build the request to {title}: {cause}"),
+            Failure::Connect(cause) => format!("could not reach {title}: {cause}"),
+            Failure::Timeout => format!("{title} did not answer within {} s", self.timeout.as_secs_f64()),
+            Failure::Broken(cause) => format!("the connection to {title} broke: {cause}"),
+        }
+    }
+}
+
+/// A non-2xx answer: retryable or a refusal.
+fn answered(adapter: &Adapter, reply: &Reply) -> Attempt {
+    let error = said(adapter, reply);
+    if adapter.retryable(reply.status) {
+        // Only a 429 says the request was turned away unread.
+        return Attempt::Retryable { error, retry_after: reply.retry_after, uncertain: reply.status != 429 };
+    }
+    Attempt::Refused { status: Some(reply.status), error }
+}
+
+/// "Zendesk answered 422: <the helpdesk's words>".
+fn said(adapter: &Adapter, reply: &Reply) -> String {
+    let status = reply.status;
+    if (300..400).contains(&status) {
+        let target = reply.location.as_deref().unwrap_or("elsewhere");
+        return format!(
+            "{} answered {status}, redirecting to {target}: check the address in the settings",
+            adapter.title
+        );
+    }
+    match adapter.helpdesk_message(&reply.body) {
+        Some(message) => format!("{} answered {status}: {message}", adapter.title),
+        None => {
+            let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+            format!("{} answered {status} {reason}", adapter.title).trim_end().to_owned()
+        }
+    }
+}
+
+fn failure(error: reqwest::Error) -> Failure {
+    // reqwest's own message leaves out the cause (refused, DNS, TLS), which is the useful part.
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_builder() {
+        Failure::Unsendable(message)
+    } else if error.is_connect() {
+        Failure::Connect(message)
+    } else if error.is_timeout() {
+        Failure::Timeout
+    } else {
+        Failure::Broken(message)
     }
 }
