@@ -125,6 +125,16 @@ async fn zendesk_tickets_exactly_once(backend: Backend) {
     zendesk_setup(&app, &server).await;
     webchat_live(&app, handoff).await;
 
+    // The preview shows the ticket and the request it would send, the token hidden; nothing is sent.
+    let (status, preview) =
+        app.call("POST", "/v1/channels/webchat/preview", admin, Some(json!({"text": "상담원 연결해주세요"}))).await;
+    assert_eq!(status, 200, "{preview}");
+    let request = &preview["ticket"]["request"];
+    assert_eq!(request["url"].as_str().unwrap(), format!("{}/api/v2/tickets.json", server.uri()), "{preview}");
+    assert!(request["body"]["ticket"]["tags"].as_array().unwrap().contains(&json!("ai_handoff")), "{request}");
+    assert!(!request.to_string().contains(ZD_TOKEN) && request.to_string().contains("***"), "{request}");
+    assert!(fake.received().is_empty());
+
     // The test handoff creates a real ticket from a test requester, tagged test.
     let (status, test) = app.call("POST", "/v1/channels/webchat/handoff/test", admin, None).await;
     assert_eq!(status, 200, "{test}");
@@ -184,7 +194,8 @@ async fn zendesk_tickets_exactly_once(backend: Backend) {
     // 500, 500, 201: one ticket.
     fake.script("flaky@example.com", vec![zd::server_error(), zd::server_error()]);
     let (room, mut stream) = ask_for_a_person(&app, "flaky@example.com").await;
-    assert!(bot_reply(&mut stream, 20).await.contains("접수 번호: 104"));
+    let told = bot_reply(&mut stream, 20).await;
+    assert!(told.contains("접수 번호: 104"), "{told}: {}", handoff_in(&app, &room, "dead", 1).await);
     let handoff = handoff_in(&app, &room, "delivered", 5).await;
     assert_eq!(handoff["attempts"], 3);
 
@@ -220,6 +231,22 @@ async fn zendesk_tickets_exactly_once(backend: Backend) {
     // The integration is in use: it can't be removed, and credentials Zendesk rejects are
     // refused while the channel is live.
     assert_eq!(app.call("DELETE", "/v1/helpdesks/zendesk", admin, None).await.0, 409);
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/api/v2/users/me.json"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            format!("Basic {}", base64(&format!("{ZD_EMAIL}/token:revoked"))).as_str(),
+        ))
+        .respond_with(wiremock::ResponseTemplate::new(401).set_body_json(json!({"error": "Couldn't authenticate you"})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let wrong = json!({"base_url": server.uri(), "email": ZD_EMAIL, "api_token": "revoked"});
+    let (status, body) = app.call("PUT", "/v1/helpdesks/zendesk", admin, Some(wrong)).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("would_break_live")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("email/token"), "{body}");
+    let (_, kept) = app.call("GET", "/v1/helpdesks/zendesk", admin, None).await;
+    assert_eq!(kept["verified"], true, "the working settings stay: {kept}");
     assert_eq!(fake.tickets().len(), 5, "one ticket per handoff, the test's included");
     app.stop().await;
 }
@@ -264,4 +291,148 @@ on_each_backend!(queue_and_static_reach_the_waiting_list);
 fn base64(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// Receives webhook handoffs and checks each signature by the README's recipe.
+#[derive(Clone, Default)]
+struct WebhookReceiver(std::sync::Arc<std::sync::Mutex<Vec<(String, bool, Value)>>>);
+
+const HOOK_SECRET: &str = "whsec-0123456789";
+
+impl wiremock::Respond for WebhookReceiver {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        use hmac::{Hmac, KeyInit, Mac};
+        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let timestamp = header("x-sangdam-timestamp");
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(HOOK_SECRET.as_bytes()).unwrap();
+        mac.update(format!("{timestamp}.").as_bytes());
+        mac.update(&request.body);
+        let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let fresh = timestamp.parse::<i64>().is_ok_and(|t| (chrono::Utc::now().timestamp() - t).abs() < 300);
+        let valid = fresh && header("x-sangdam-signature") == format!("v1={expected}");
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        self.0.lock().unwrap().push((header("x-sangdam-event"), valid, body));
+        wiremock::ResponseTemplate::new(200)
+            .set_body_json(json!({"ticket_id": "WH-1", "ticket_url": "https://hooks.example/tickets/WH-1"}))
+    }
+}
+
+/// Freshdesk, Gorgias and the signed webhook through the live path and the outbox.
+#[tokio::test]
+async fn freshdesk_gorgias_and_the_webhook_end_to_end() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, ResponseTemplate};
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let admin = Some(app.admin_token.as_str());
+
+    // The webhook: every request signed as the README says.
+    let hooks = MockServer::start().await;
+    let receiver = WebhookReceiver::default();
+    Mock::given(method("POST")).and(path("/hook")).respond_with(receiver.clone()).mount(&hooks).await;
+    let body = json!({"url": format!("{}/hook", hooks.uri()), "secret": HOOK_SECRET});
+    let (status, view) = app.call("PUT", "/v1/helpdesks/webhook", admin, Some(body)).await;
+    assert_eq!((status, &view["verified"]), (200, &json!(true)), "{view}");
+    webchat_live(&app, json!({"action": "helpdesk", "helpdesk": "webhook", "message": "접수했어요: {{ticket_id}}"}))
+        .await;
+    let (room, mut stream) = ask_for_a_person(&app, "hook@example.com").await;
+    assert_eq!(bot_reply(&mut stream, 10).await, "접수했어요: WH-1");
+    assert_eq!(handoff_in(&app, &room, "delivered", 5).await["ticket"]["url"], "https://hooks.example/tickets/WH-1");
+    let received = receiver.0.lock().unwrap().clone();
+    assert_eq!(received.iter().map(|(e, ..)| e.as_str()).collect::<Vec<_>>(), ["ping", "handoff.created"]);
+    assert!(received.iter().all(|(_, valid, _)| *valid), "every request verifies by the recipe");
+    assert_eq!(received[1].2["handoff"]["customer"]["email"], "hook@example.com");
+
+    // Freshdesk: a 429 with Retry-After, then the ticket.
+    let fd = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/agents/me"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": 7, "contact": {"email": "a@brand.example"}})),
+        )
+        .mount(&fd)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&fd)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/tickets"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 55, "status": 2})))
+        .mount(&fd)
+        .await;
+    let (status, view) = app
+        .call("PUT", "/v1/helpdesks/freshdesk", admin, Some(json!({"base_url": fd.uri(), "api_key": "fd-key"})))
+        .await;
+    assert_eq!((status, &view["verified"]), (200, &json!(true)), "{view}");
+    let handoff =
+        json!({"handoff": {"action": "helpdesk", "helpdesk": "freshdesk", "message": "접수했어요: {{ticket_id}}"}});
+    let (status, body) = app.call("PATCH", "/v1/channels/webchat", admin, Some(handoff)).await;
+    assert_eq!(status, 200, "a verified helpdesk keeps the live channel's handoff item done: {body}");
+    let (room, mut stream) = ask_for_a_person(&app, "fd@example.com").await;
+    assert_eq!(bot_reply(&mut stream, 15).await, "접수했어요: 55");
+    let delivered = handoff_in(&app, &room, "delivered", 5).await;
+    assert_eq!(
+        (delivered["attempts"].as_i64(), delivered["ticket"]["url"].as_str()),
+        (Some(2), Some(format!("{}/a/tickets/55", fd.uri()).as_str()))
+    );
+    let posts: Vec<_> =
+        fd.received_requests().await.unwrap().into_iter().filter(|r| r.method.as_str() == "POST").collect();
+    assert_eq!(posts.len(), 2);
+    assert!(posts.iter().all(|r| r.headers.get("authorization").unwrap() == &format!("Basic {}", base64("fd-key:X"))));
+
+    // Gorgias: a 500 leaves the outcome unknown, so the retry looks for the ticket first.
+    let gg = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/account"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"domain": "brand"})))
+        .mount(&gg)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/tickets"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&gg)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/tickets"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 77, "uri": "/api/tickets/77/"})))
+        .mount(&gg)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/tickets"))
+        .and(query_param("external_id", ""))
+        .respond_with(ResponseTemplate::new(400))
+        .mount(&gg)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/tickets"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": [], "meta": {"next_cursor": null}})))
+        .mount(&gg)
+        .await;
+    let body = json!({"base_url": gg.uri(), "email": "agent@brand.example", "api_key": "gg-key"});
+    let (status, view) = app.call("PUT", "/v1/helpdesks/gorgias", admin, Some(body)).await;
+    assert_eq!((status, &view["verified"]), (200, &json!(true)), "{view}");
+    let handoff =
+        json!({"handoff": {"action": "helpdesk", "helpdesk": "gorgias", "message": "접수했어요: {{ticket_id}}"}});
+    assert_eq!(app.call("PATCH", "/v1/channels/webchat", admin, Some(handoff)).await.0, 200);
+    let (room, mut stream) = ask_for_a_person(&app, "gg@example.com").await;
+    assert_eq!(bot_reply(&mut stream, 15).await, "접수했어요: 77");
+    assert_eq!(handoff_in(&app, &room, "delivered", 5).await["attempts"], 2);
+    let requests = gg.received_requests().await.unwrap();
+    let lookups = requests.iter().filter(|r| r.method.as_str() == "GET" && r.url.path() == "/api/tickets").count();
+    let creates = requests.iter().filter(|r| r.method.as_str() == "POST").count();
+    assert_eq!((lookups, creates), (1, 2), "one lookup between the two attempts");
+
+    // A helpdesk no channel uses can be removed; one in use cannot.
+    assert_eq!(app.call("DELETE", "/v1/helpdesks/freshdesk", admin, None).await.0, 204);
+    assert_eq!(app.call("DELETE", "/v1/helpdesks/gorgias", admin, None).await.0, 409);
+    let (_, list) = app.call("GET", "/v1/helpdesks", admin, None).await;
+    let names: Vec<&str> = list["helpdesks"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["gorgias", "webhook"]);
+    assert_eq!(list["adapters"].as_array().unwrap().len(), 4);
+    app.stop().await;
 }

@@ -197,6 +197,12 @@ impl HelpdeskClient {
             Ok(reply) => answered(adapter, &reply),
             Err(failure) => self.failed_to_send(&adapter.title, failure),
         };
+        // A helpdesk that honours the idempotency key makes the lookup a second line of defence:
+        // when it fails, creating again with the same key is still safe.
+        if adapter.idempotent {
+            tracing::warn!(outcome = ?attempt, "the lookup failed; creating with the same idempotency key");
+            return None;
+        }
         // Whatever went wrong, the earlier attempt's outcome is still unknown.
         Some(match attempt {
             Attempt::Retryable { error, retry_after, .. } => {

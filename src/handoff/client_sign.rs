@@ -4,14 +4,9 @@
 //! integration's secret (its UTF-8 bytes), of the `X-Sangdam-Timestamp` value (unix seconds, as
 //! sent), a `.`, and the raw request body, byte for byte. Receivers recompute it, compare in
 //! constant time, and refuse timestamps far from their own clock (replays).
-//!
-//! HMAC is written out here (RFC 2104 over SHA-256) because the `hmac` 0.13 crate the project
-//! depends on is built on `digest` 0.11, which the `sha2` 0.10 it depends on does not implement.
 
-use sha2::{Digest, Sha256};
-
-/// SHA-256's block size in bytes.
-const BLOCK: usize = 64;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
 /// The `X-Sangdam-Signature` value for a request: `v1=` and the hex HMAC-SHA256 of
 /// `"<timestamp>.<body>"` keyed by `secret`.
@@ -27,21 +22,12 @@ pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
 
 /// HMAC-SHA256 of the concatenated `parts`.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
     for part in parts {
-        inner.update(part);
+        mac.update(part);
     }
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

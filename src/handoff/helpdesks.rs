@@ -136,12 +136,6 @@ impl Helpdesks<'_> {
         Ok(view(adapter, &self.integration(ws, name).await?))
     }
 
-    /// Names of the integrations whose current settings the helpdesk accepted.
-    pub async fn verified(&self, ws: WorkspaceId) -> Result<Vec<String>, StoreError> {
-        let all = self.store.helpdesks(ws).await?;
-        Ok(all.into_iter().filter(|h| is_verified(h)).map(|h| h.name).collect())
-    }
-
     /// Creates or replaces an integration from a `PUT` body and checks it with the helpdesk.
     /// Write-only settings may be left out to keep the stored ones.
     #[tracing::instrument(skip_all, fields(workspace = %ws, helpdesk = name))]

@@ -40,9 +40,11 @@ struct State {
 pub struct FakeZendesk(Arc<Mutex<State>>);
 
 impl FakeZendesk {
-    /// Mounts the ticket endpoint and a `users/me` that accepts the test credentials.
+    /// Mounts the ticket endpoint (create, and list by `external_id`) and a `users/me` that
+    /// accepts the test credentials.
     pub async fn mount(&self, server: &MockServer) {
         Mock::given(method("POST")).and(path(ZD_TICKETS)).respond_with(self.clone()).mount(server).await;
+        Mock::given(method("GET")).and(path(ZD_TICKETS)).respond_with(self.clone()).mount(server).await;
         Mock::given(method("GET"))
             .and(path("/api/v2/users/me.json"))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -71,6 +73,9 @@ impl FakeZendesk {
 
 impl wiremock::Respond for FakeZendesk {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        if request.method == wiremock::http::Method::GET {
+            return self.list(request);
+        }
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let key = header("idempotency-key");
@@ -100,6 +105,22 @@ impl wiremock::Respond for FakeZendesk {
         ResponseTemplate::new(201)
             .set_body_json(ticket(id, &body))
             .insert_header("x-idempotency-lookup", if existing.is_some() { "hit" } else { "miss" })
+    }
+}
+
+impl FakeZendesk {
+    /// `GET /api/v2/tickets.json?external_id=…`: the tickets created with that external id.
+    fn list(&self, request: &Request) -> ResponseTemplate {
+        let wanted = request.url.query_pairs().find(|(k, _)| k == "external_id").map(|(_, v)| v.into_owned());
+        let state = self.0.lock().unwrap();
+        let tickets: Vec<Value> = state
+            .created
+            .iter()
+            .filter(|t| wanted.is_some() && t["request"]["ticket"]["external_id"].as_str() == wanted.as_deref())
+            .map(|t| ticket(t["id"].as_u64().unwrap_or_default(), &t["request"])["ticket"].clone())
+            .collect();
+        let count = tickets.len();
+        ResponseTemplate::new(200).set_body_json(json!({"tickets": tickets, "count": count, "next_page": null}))
     }
 }
 
