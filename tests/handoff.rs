@@ -217,6 +217,24 @@ async fn zendesk_tickets_exactly_once(backend: Backend) {
     handoff_in(&app, &room, "delivered", 5).await;
     assert_eq!(app.call("POST", &format!("/v1/handoffs/{id}/retry"), admin, None).await.0, 409);
 
+    // Attempts are a setting of the integration: after them, a dead letter. Secrets left out of a
+    // PUT are kept.
+    let (status, view) = app
+        .call(
+            "PUT",
+            "/v1/helpdesks/zendesk",
+            admin,
+            Some(json!({"base_url": server.uri(), "email": ZD_EMAIL, "max_attempts": 2})),
+        )
+        .await;
+    assert_eq!((status, &view["max_attempts"], &view["verified"]), (200, &json!(2), &json!(true)), "{view}");
+    fake.script("down@example.com", vec![zd::server_error(), zd::server_error(), zd::server_error()]);
+    let (room, mut stream) = ask_for_a_person(&app, "down@example.com").await;
+    assert_eq!(bot_reply(&mut stream, 15).await, "상담원이 확인 후 답변드릴게요.");
+    let dead = handoff_in(&app, &room, "dead", 5).await;
+    assert_eq!(dead["attempts"], 2);
+    assert!(dead["last_error"].as_str().unwrap().starts_with("gave up after 2 attempts"), "{dead}");
+
     // Bad queries and ids, and another workspace's handoffs.
     assert_eq!(app.call("GET", "/v1/handoffs?state=lost", admin, None).await.0, 400);
     assert_eq!(app.call("GET", "/v1/handoffs?colour=red", admin, None).await.0, 400);
