@@ -184,9 +184,6 @@ impl Sink for Deliver<'_> {
         let id = HandoffId::new();
         let room = self.room;
         let action = self.handoff.action;
-        // A message naming the ticket waits for the ticket; the outbox sends it.
-        let deferred = action == HandoffAction::Helpdesk
-            && self.handoff.message.as_deref().is_some_and(crate::handoff::message::mentions_ticket);
         let ticket = match (action, &self.handoff.helpdesk) {
             (HandoffAction::Helpdesk, Some(helpdesk)) => {
                 let messages =
@@ -215,6 +212,9 @@ impl Sink for Deliver<'_> {
             }
             _ => None,
         };
+        // A message naming the ticket waits for the ticket; the outbox sends it.
+        let deferred =
+            ticket.is_some() && self.handoff.message.as_deref().is_some_and(crate::handoff::message::mentions_ticket);
         let replies =
             if deferred { &outcome.replies[..outcome.replies.len().saturating_sub(1)] } else { &outcome.replies[..] };
         let notices: Vec<Notice> =
