@@ -4,8 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,27 +14,9 @@ use serde_json::{Value, json};
 
 const ADMIN_TOKEN: &str = "sdm_durability-test-admin-token-0123456789";
 
-/// Starts `sangdam serve` on a free port and returns it with its base URL.
+/// Starts `sangdam serve` on a free port.
 fn start(db: &TestDb) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sangdam"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url, "--public-url", common::PUBLIC_URL])
-        .env("SANGDAM_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn sangdam");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().expect("the server prints its address").unwrap();
-        if let Some(rest) = line.strip_prefix("sangdam listening on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    common::serve(db, ADMIN_TOKEN, &[])
 }
 
 async fn acknowledged_messages_survive_sigkill(backend: Backend) {

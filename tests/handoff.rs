@@ -173,9 +173,6 @@ async fn zendesk_tickets_exactly_once(backend: Backend) {
     let stored = app.running.store.room(workspace(&app), room_id).await.unwrap();
     assert_eq!(stored.ticket.as_ref().map(|t| t.id.as_str()), Some("102"), "the ticket is recorded on the room");
 
-    // The agent no longer answers that room.
-    // (Its next message stays unanswered: nothing but the customer's own message arrives.)
-
     // 429 with Retry-After, then 201: one ticket, both attempts with the same key.
     fake.script("busy@example.com", vec![zd::rate_limited(1)]);
     let (room, mut stream) = ask_for_a_person(&app, "busy@example.com").await;

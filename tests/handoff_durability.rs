@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::helpdesk::{FakeZendesk, ZD_EMAIL, ZD_TOKEN};
@@ -25,25 +24,7 @@ const ADMIN_TOKEN: &str = "sdm_handoff-durability-admin-token-0123456789";
 
 /// Starts `sangdam serve` on a free port whose helpdesk calls give up after one second.
 fn start(db: &TestDb) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sangdam"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url, "--public-url", common::PUBLIC_URL])
-        .env("SANGDAM_ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("SANGDAM_HELPDESK_TIMEOUT_MS", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn sangdam");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().expect("the server prints its address").unwrap();
-        if let Some(rest) = line.strip_prefix("sangdam listening on ") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    common::serve(db, ADMIN_TOKEN, &[("SANGDAM_HELPDESK_TIMEOUT_MS", "1000")])
 }
 
 async fn call(http: &reqwest::Client, method: &str, url: String, body: Option<Value>) -> (u16, Value) {

@@ -141,7 +141,7 @@ fn html_helper(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    out.write(&escape_html(&text(param(h, "html")?)))?;
+    out.write(&handlebars::html_escape(&text(param(h, "html")?)))?;
     Ok(())
 }
 
@@ -178,21 +178,6 @@ fn text(value: &Value) -> String {
 /// The first 24 hex digits of the SHA-256 of `text`.
 pub(super) fn short_hash(text: &str) -> String {
     Sha256::digest(text.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect()
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::adapter::{Adapter, Adapters};
 use super::client::{Attempt, HelpdeskClient, Verdict};
@@ -381,15 +380,8 @@ pub fn is_verified(h: &HelpdeskIntegration) -> bool {
 
 /// Identifies the settings a check is about, without keeping the secrets themselves.
 pub fn fingerprint(h: &HelpdeskIntegration) -> String {
-    let mut hash = Sha256::new();
-    hash.update(h.name.as_bytes());
-    for (k, v) in h.config.iter().chain(h.secrets.iter()) {
-        hash.update([0]);
-        hash.update(k.as_bytes());
-        hash.update([0]);
-        hash.update(v.as_bytes());
-    }
-    hash.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+    let settings = h.config.iter().chain(h.secrets.iter()).flat_map(|(k, v)| [k.as_str(), v.as_str()]);
+    crate::secret::fingerprint(std::iter::once(h.name.as_str()).chain(settings))
 }
 
 fn view(adapter: &Adapter, h: &HelpdeskIntegration) -> HelpdeskView {

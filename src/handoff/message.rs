@@ -29,16 +29,14 @@ fn engine() -> Handlebars<'static> {
 
 /// Checks that `template` compiles and uses only the known variables.
 pub fn check(template: &str) -> Result<(), String> {
-    let parsed = handlebars::Template::compile(template).map_err(|e| format!("not a valid template: {e}"))?;
-    let _ = parsed;
+    handlebars::Template::compile(template).map_err(|e| format!("not a valid template: {e}"))?;
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or("an unclosed {{")?;
         let expression = after[..end].trim().trim_start_matches(['#', '/', '^', '~']).trim();
-        let words: Vec<&str> = expression.split_whitespace().collect();
-        for word in words {
-            let helper = matches!(word, "if" | "unless" | "else" | "with" | "else if");
+        for word in expression.split_whitespace() {
+            let helper = matches!(word, "if" | "unless" | "else" | "with");
             if !helper && !VARIABLES.contains(&word) {
                 return Err(format!("unknown variable {word:?}; a handoff message may use {}", VARIABLES.join(", ")));
             }

@@ -126,7 +126,7 @@ pub fn draft(input: TicketInput<'_>) -> TicketDraft {
     if skip > 0 {
         transcript_text = format!("({skip} earlier messages not shown)\n{transcript_text}");
     }
-    let transcript_html = transcript_text.split('\n').map(escape_html).collect::<Vec<_>>().join("<br>\n");
+    let transcript_html = transcript_text.split('\n').map(handlebars::html_escape).collect::<Vec<_>>().join("<br>\n");
     let last_customer = messages.iter().rev().find(|m| m.author == Author::Customer).map(|m| m.text.as_str());
     let mut tags = vec![HANDOFF_TAG.to_owned(), reason.as_str().to_owned()];
     if test {
@@ -174,21 +174,6 @@ fn author_name(author: Author, customer: &TicketCustomer) -> String {
 /// A display name for a customer who gave none: their phone number, email or "Customer".
 pub fn customer_name(name: Option<&str>, email: Option<&str>, phone: Option<&str>) -> String {
     name.or(email).or(phone).filter(|n| !n.trim().is_empty()).unwrap_or("Customer").to_owned()
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -5,8 +5,6 @@
 //! trail, only if nobody saved the channel in between (the channel's version). A lost race is
 //! retried from the start.
 
-use sha2::{Digest, Sha256};
-
 use super::checklist::{self, Capabilities, Checks, Facts, ItemId, TwilioCheck};
 use super::machine::{Event, LaunchState, Refusal, transition};
 use super::{LaunchView, Transition, TransitionRecord};
@@ -409,12 +407,7 @@ impl Launcher<'_> {
 pub fn twilio_fingerprint(settings: &ChannelSettings, secrets: &ChannelSecrets) -> Option<String> {
     let (sid, token, phone) =
         (settings.twilio_account_sid.as_ref()?, secrets.twilio_auth_token.as_ref()?, settings.phone_number.as_ref()?);
-    let mut hash = Sha256::new();
-    for part in [settings.twilio_api_base(), sid, phone, token] {
-        hash.update(part.as_bytes());
-        hash.update([0]);
-    }
-    Some(hash.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect())
+    Some(crate::secret::fingerprint([settings.twilio_api_base(), sid, phone, token]))
 }
 
 /// Names of the settings that differ, for the audit trail; never their values.

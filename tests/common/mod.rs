@@ -116,6 +116,32 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// Starts the real `sangdam serve` binary on a free port over `db`, with the admin token and extra
+/// environment; returns the process and its base URL once it listens.
+pub fn serve(db: &TestDb, admin_token: &str, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sangdam"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url, "--public-url", PUBLIC_URL])
+        .env("SANGDAM_ADMIN_TOKEN", admin_token)
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("spawn sangdam");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("the server prints its address").expect("a line");
+        if let Some(rest) = line.strip_prefix("sangdam listening on ") {
+            break rest.split_whitespace().next().expect("an address").to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
 /// The public URL test servers believe they are reached at (as behind a proxy); Twilio signs
 /// webhooks with it.
 pub const PUBLIC_URL: &str = "https://sangdam.test";
