@@ -8,15 +8,58 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, watch};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::ids::RoomId;
+use crate::ids::{RoomId, WorkspaceId};
 use crate::store::RoomSignal;
 
-/// Per-room wake-up channels.
+/// How many console events a slow console may fall behind before it is told to reload.
+const CONSOLE_BACKLOG: usize = 1024;
+
+/// What counselor consoles are told about their workspace's rooms. Consoles read the room
+/// again (and check they may see it) on each event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ConsoleEvent {
+    /// The room changed: status, counselor, flags; or a message arrived from another process.
+    Room {
+        /// The room.
+        room_id: RoomId,
+    },
+    /// A message was stored in the room.
+    Message {
+        /// The room.
+        room_id: RoomId,
+        /// The message's sequence number.
+        seq: i64,
+    },
+    /// An alarm set on the room went off.
+    Alarm {
+        /// The room.
+        room_id: RoomId,
+        /// When it was set to go off.
+        at: DateTime<Utc>,
+    },
+}
+
+impl ConsoleEvent {
+    /// The room the event is about.
+    pub fn room_id(&self) -> RoomId {
+        match self {
+            ConsoleEvent::Room { room_id }
+            | ConsoleEvent::Message { room_id, .. }
+            | ConsoleEvent::Alarm { room_id, .. } => *room_id,
+        }
+    }
+}
+
+/// Per-room wake-up channels, and per-workspace console events.
 #[derive(Debug, Default)]
 pub struct Hub {
     rooms: Mutex<HashMap<RoomId, watch::Sender<i64>>>,
+    consoles: Mutex<HashMap<WorkspaceId, broadcast::Sender<ConsoleEvent>>>,
 }
 
 impl Hub {
@@ -46,14 +89,32 @@ impl Hub {
         RoomWatch { hub: Arc::clone(self), room, rx }
     }
 
-    /// Publishes every signal from another process until the sender closes.
+    /// Publishes every signal from another process until the sender closes: the room's
+    /// watchers wake, and the workspace's consoles hear that the room changed.
     pub fn forward(self: &Arc<Self>, mut signals: mpsc::Receiver<RoomSignal>) {
         let hub = Arc::clone(self);
         tokio::spawn(async move {
             while let Some(signal) = signals.recv().await {
                 hub.publish(signal.room_id, signal.seq);
+                hub.announce(signal.workspace_id, ConsoleEvent::Room { room_id: signal.room_id });
             }
         });
+    }
+
+    /// Tells the workspace's consoles about a room.
+    pub fn announce(&self, ws: WorkspaceId, event: ConsoleEvent) {
+        let mut consoles = self.consoles.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = consoles.get(&ws) {
+            if tx.send(event).is_err() {
+                consoles.remove(&ws);
+            }
+        }
+    }
+
+    /// Starts listening to a workspace's console events.
+    pub fn console(&self, ws: WorkspaceId) -> broadcast::Receiver<ConsoleEvent> {
+        let mut consoles = self.consoles.lock().unwrap_or_else(|p| p.into_inner());
+        consoles.entry(ws).or_insert_with(|| broadcast::channel(CONSOLE_BACKLOG).0).subscribe()
     }
 
     /// How many rooms are watched now.
@@ -107,6 +168,18 @@ mod tests {
         assert_eq!(hub.watched_rooms(), 1);
         drop(watch);
         assert_eq!(hub.watched_rooms(), 0);
+    }
+
+    #[tokio::test]
+    async fn consoles_hear_their_workspace_only() {
+        let hub = Hub::new();
+        let (ws, other) = (WorkspaceId::new(), WorkspaceId::new());
+        let mut console = hub.console(ws);
+        let room = RoomId::new();
+        hub.announce(other, ConsoleEvent::Room { room_id: RoomId::new() });
+        hub.announce(ws, ConsoleEvent::Message { room_id: room, seq: 3 });
+        assert_eq!(console.recv().await.unwrap(), ConsoleEvent::Message { room_id: room, seq: 3 });
+        assert!(console.try_recv().is_err());
     }
 
     #[tokio::test]

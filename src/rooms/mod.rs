@@ -4,8 +4,12 @@
 //! sequence number, assigned under the room's row lock, so the order customers see is the order
 //! the store committed, and a live stream can resume from the last number it delivered.
 
+pub mod autoclose;
 pub mod context;
+pub mod distribution;
 pub mod inbound;
+pub mod machine;
+pub mod queue;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -119,6 +123,8 @@ pub struct Customer {
     pub email: Option<String>,
     /// Customer tags, for search and routing.
     pub tags: Vec<String>,
+    /// Customer grade (고객 등급, e.g. `VIP`), for filtering the room list.
+    pub grade: Option<String>,
 }
 
 /// Identity a customer gives when a conversation starts.
@@ -162,6 +168,9 @@ pub struct Room {
     pub ticket: Option<crate::handoff::TicketRef>,
     /// When the room was opened.
     pub created_at: DateTime<Utc>,
+    /// The counselor queue's state: close type, wrap-up, hold, alarm, flag.
+    #[serde(flatten)]
+    pub queue: queue::QueueState,
 }
 
 /// One message in a room.

@@ -13,7 +13,7 @@ pub mod sqlite;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::accounts::{Account, Principal};
 use crate::agent::ConversationState;
@@ -21,6 +21,11 @@ use crate::channels::{Channel, ChannelKind, SeenOrigin};
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskIntegration, JobOutcome, NewHandoff};
 use crate::ids::{AccountId, HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::Transition;
+use crate::rooms::autoclose::AutoCloseSettings;
+use crate::rooms::distribution::CounselorDay;
+use crate::rooms::queue::{
+    DueRoom, FiredAlarm, ListedRoom, QueueSettings, RoomCounts, RoomEventRecord, RoomQuery, RoomUpdate, Scope,
+};
 use crate::rooms::{Appended, Message, NewMessage, Room};
 use crate::sms::outbox::{Consent, QueuedSms, SmsOutcome};
 use crate::workspaces::Workspace;
@@ -263,10 +268,92 @@ pub trait RoomStore {
     async fn recent_messages(&self, ws: WorkspaceId, room: RoomId, limit: i64) -> StoreResult<Vec<Message>>;
 }
 
+/// The counselor queue: settings, counselors' days, room changes, the room list, auto-close and
+/// alarms.
+///
+/// Status changes that follow from messages happen inside the message writes themselves: an
+/// append moves the room by [`crate::rooms::machine::next`] (a customer message reopens a closed
+/// room, and a reopened or newly queued room goes through distribution in the same transaction,
+/// under the workspace's `queue_settings` row lock), and [`HandoffStore::record_handoff`] queues
+/// and distributes a room handed off with `queue`/`static`. Every change bumps the room's version.
+#[async_trait]
+pub trait QueueStore {
+    /// A workspace's queue settings; the defaults when never saved.
+    async fn queue_settings(&self, ws: WorkspaceId) -> StoreResult<QueueSettings>;
+    /// Saves a workspace's queue settings and, when given, its time zone.
+    async fn save_queue_settings(
+        &self,
+        ws: WorkspaceId,
+        settings: &QueueSettings,
+        time_zone: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Counselors' plans for local dates `from..=to`, of one counselor or all.
+    async fn counselor_days(
+        &self,
+        ws: WorkspaceId,
+        account: Option<AccountId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<CounselorDay>>;
+    /// Creates or replaces a counselor's plan for a date.
+    async fn save_counselor_day(&self, ws: WorkspaceId, day: &CounselorDay) -> StoreResult<()>;
+    /// Removes a counselor's plan for a date; [`StoreError::NotFound`] when there is none.
+    async fn delete_counselor_day(&self, ws: WorkspaceId, account: AccountId, date: NaiveDate) -> StoreResult<()>;
+    /// Writes a queue change to a room, atomically with its message (queued by SMS when
+    /// `sms_to` is set) and its history entry; [`StoreError::Conflict`] when the room's version
+    /// is no longer the expected one. Returns the room as written and the stored message.
+    async fn update_room(&self, u: &RoomUpdate) -> StoreResult<(Room, Option<Message>)>;
+    /// Runs distribution for a waiting room now; the counselor it was given to, if any.
+    async fn distribute(&self, ws: WorkspaceId, room: RoomId, now: DateTime<Utc>) -> StoreResult<Option<AccountId>>;
+    /// A room's history, oldest first.
+    async fn room_events(&self, ws: WorkspaceId, room: RoomId) -> StoreResult<Vec<RoomEventRecord>>;
+    /// The room list: one tab, scoped to the caller, searched, filtered, sorted and paged.
+    async fn list_rooms(&self, q: &RoomQuery) -> StoreResult<Vec<ListedRoom>>;
+    /// The numbers on the tabs for a caller; closed rooms count from `closed_from`.
+    async fn room_counts(&self, ws: WorkspaceId, scope: &Scope, closed_from: DateTime<Utc>) -> StoreResult<RoomCounts>;
+    /// Rooms in progress per counselor of a workspace.
+    async fn loads(&self, ws: WorkspaceId) -> StoreResult<Vec<(AccountId, i64)>>;
+    /// Workspaces with an auto-close rule switched on, with their settings.
+    async fn auto_close_workspaces(&self) -> StoreResult<Vec<(WorkspaceId, AutoCloseSettings)>>;
+    /// Rooms of a workspace due to auto-close at `now` under `settings` (the SQL form of
+    /// [`crate::rooms::autoclose::due`]), oldest last message first, at most `limit`.
+    async fn due_rooms(
+        &self,
+        ws: WorkspaceId,
+        settings: &AutoCloseSettings,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<DueRoom>>;
+    /// Closes due rooms whose version has not changed since they were found: status `closed`,
+    /// close type `auto`, a history entry naming the rule, and `message` (texted on SMS) when
+    /// given. A room another sweeper closed, or that changed, is skipped. Returns the rooms this
+    /// call closed, with the message written to each.
+    async fn auto_close(
+        &self,
+        rooms: &[DueRoom],
+        message: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<(RoomId, Option<Message>)>>;
+    /// Alarms due at `now`: clears each one still set to its time, with a history entry, and
+    /// returns those this call fired (each alarm fires once across processes).
+    async fn fire_alarms(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<FiredAlarm>>;
+}
+
 /// The whole store.
 #[async_trait]
 pub trait Store:
-    WorkspaceStore + AccountStore + ChannelStore + RoomStore + SmsStore + AgentStore + HandoffStore + Send + Sync + 'static
+    WorkspaceStore
+    + AccountStore
+    + ChannelStore
+    + RoomStore
+    + SmsStore
+    + AgentStore
+    + HandoffStore
+    + QueueStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

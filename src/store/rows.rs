@@ -14,6 +14,7 @@ use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, Han
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskCheck, HelpdeskIntegration, TicketDraft, TicketRef};
 use crate::ids::{AccountId, CustomerId, HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::{Actor, Checks, LaunchState, Transition};
+use crate::rooms::queue::{CloseType, QueueState, WrapUp};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
 use crate::sms::outbox::{Consent, QueuedSms};
 use crate::workspaces::Workspace;
@@ -27,7 +28,9 @@ macro_rules! room_columns {
     () => {
         "r.id, r.workspace_id, r.channel, r.status, r.assignee_id, r.tags, r.last_seq, \
          r.last_message_author, r.last_message_at, r.created_at, r.ticket_helpdesk, r.ticket_id, r.ticket_url, \
-         c.id AS customer_id, c.external_id, c.name AS customer_name, c.phone, c.email, c.tags AS customer_tags \
+         r.close_type, r.closed_at, r.processed, r.wrap_up, r.hold, r.alarm_at, r.flagged, r.queued, r.version, \
+         c.id AS customer_id, c.external_id, c.name AS customer_name, c.phone, c.email, c.tags AS customer_tags, \
+         c.grade \
          FROM rooms r JOIN customers c ON c.id = r.customer_id"
     };
 }
@@ -215,6 +218,16 @@ pub(crate) struct RoomRow {
     phone: Option<String>,
     email: Option<String>,
     customer_tags: Json<Vec<String>>,
+    grade: Option<String>,
+    close_type: Option<String>,
+    closed_at: Option<DateTime<Utc>>,
+    processed: bool,
+    wrap_up: Option<Json<WrapUp>>,
+    hold: bool,
+    alarm_at: Option<DateTime<Utc>>,
+    flagged: bool,
+    queued: bool,
+    version: i64,
 }
 
 impl TryFrom<RoomRow> for Room {
@@ -233,6 +246,7 @@ impl TryFrom<RoomRow> for Room {
                 phone: r.phone,
                 email: r.email,
                 tags: r.customer_tags.0,
+                grade: r.grade,
             },
             status: r.status,
             assignee_id: r.assignee_id,
@@ -242,6 +256,21 @@ impl TryFrom<RoomRow> for Room {
             last_seq: r.last_seq,
             ticket: ticket_ref(r.ticket_helpdesk, r.ticket_id, r.ticket_url),
             created_at: r.created_at,
+            queue: QueueState {
+                close_type: r
+                    .close_type
+                    .map(CloseType::try_from)
+                    .transpose()
+                    .map_err(|e| sqlx::Error::Decode(e.into()))?,
+                closed_at: r.closed_at,
+                processed: r.processed,
+                wrap_up: r.wrap_up.map(|w| w.0),
+                hold: r.hold,
+                alarm_at: r.alarm_at,
+                flagged: r.flagged,
+                queued: r.queued,
+                version: r.version,
+            },
         })
     }
 }

@@ -8,6 +8,7 @@ mod accounts;
 mod agent;
 mod channels;
 mod handoffs;
+mod queue;
 mod rooms;
 mod sms;
 mod workspaces;

@@ -14,6 +14,7 @@ mod agent;
 mod appender;
 mod channels;
 mod handoffs;
+mod queue;
 mod rooms;
 mod sms;
 mod workspaces;
