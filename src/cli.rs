@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `workspace create`, `simulate` and `eval`.
+//! The command line: `serve`, `migrate`, `workspace create`, `simulate`, `eval` and `rooms sweep`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +36,31 @@ enum Command {
     Simulate(SimulateArgs),
     /// Measure the embedded router on labelled lines; prints one JSON line last.
     Eval(EvalArgs),
+    /// Work on the counselor queue's rooms.
+    #[command(subcommand)]
+    Rooms(RoomsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RoomsCommand {
+    /// Auto-close the rooms that are due (seed 000's rules): one JSON line per room, then
+    /// `{"closed": N}`. Safe while engines run: each room is closed once.
+    Sweep {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The moment to sweep at, RFC 3339 (default: now).
+        #[arg(long, value_parser = parse_instant)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+        /// Print what would close; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time like 2026-12-10T13:00:00+09:00: {e}"))
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +251,19 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 "widget_key": made.widget_key,
             });
             println!("{out}");
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rooms(RoomsCommand::Sweep { store, as_of, dry_run }) => {
+            let config = resolve(store, Overrides::default())?;
+            let store = crate::store::connect(&config.database).await?;
+            let now = as_of.unwrap_or_else(|| crate::clock::Clock::now(&SystemClock));
+            let effects = crate::rooms::sweeper::Effects::default();
+            let closed = crate::rooms::sweeper::auto_close(store.as_ref(), &effects, now, dry_run, |room| {
+                println!("{}", serde_json::to_string(room).unwrap_or_default());
+            })
+            .await?;
+            println!("{}", serde_json::json!({ "closed": closed }));
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }

@@ -79,6 +79,8 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         outbox.clone(),
     );
     tokio::spawn(handoffs.clone().run(shutdown.clone()));
+    let effects = crate::rooms::sweeper::Effects { hub: Some(Arc::clone(&hub)), outbox: Some(outbox.clone()) };
+    tokio::spawn(crate::rooms::sweeper::run(Arc::clone(&store), Arc::clone(&clock), effects, shutdown.clone()));
     let live = LiveAgent::new(
         agent,
         Arc::clone(&store),

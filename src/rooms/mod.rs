@@ -10,6 +10,7 @@ pub mod distribution;
 pub mod inbound;
 pub mod machine;
 pub mod queue;
+pub mod sweeper;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;

@@ -1,0 +1,173 @@
+//! The sweeper: auto-closes rooms that are due (seed 000) and fires alarms, on every engine
+//! process at once.
+//!
+//! Running everywhere is safe because every write is a claim: a room closes only if its version
+//! is the one the sweep read, and an alarm clears only if it still holds the time that fell due,
+//! so two processes sweeping the same rooms close each once and fire each alarm once. The clock
+//! is injected; `sangdam rooms sweep --as-of` runs one pass at any instant.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use super::autoclose::Rule;
+use super::queue::DueRoom;
+use super::{RoomStatus, autoclose::AutoCloseSettings};
+use crate::clock::Clock;
+use crate::events::{ConsoleEvent, Hub};
+use crate::ids::{RoomId, WorkspaceId};
+use crate::sms::outbox::Outbox;
+use crate::store::{Store, StoreResult};
+
+/// Rooms read and closed per batch.
+const BATCH: i64 = 5_000;
+
+/// Alarms fired per batch.
+const ALARM_BATCH: i64 = 500;
+
+/// How often a running engine sweeps.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
+
+/// One room a sweep closed, or would close in a dry run: one JSON line of `rooms sweep`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweptRoom {
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// The room.
+    pub room_id: RoomId,
+    /// The rule that closed it.
+    pub rule: Rule,
+    /// Its status before.
+    pub status: RoomStatus,
+    /// Its last message's time.
+    pub last_message_at: DateTime<Utc>,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+}
+
+impl SweptRoom {
+    fn of(room: &DueRoom, dry_run: bool) -> Self {
+        SweptRoom {
+            workspace_id: room.workspace_id,
+            room_id: room.room_id,
+            rule: room.rule,
+            status: room.status,
+            last_message_at: room.last_message_at,
+            dry_run,
+        }
+    }
+}
+
+/// Where a sweep's effects go: live streams and the SMS outbox in a running engine, nowhere
+/// from the command line (texts it queued go out when an engine runs).
+#[derive(Clone, Default)]
+pub struct Effects {
+    /// Wakes customers' streams and tells consoles.
+    pub hub: Option<Arc<Hub>>,
+    /// Sends the auto-close texts.
+    pub outbox: Option<Outbox>,
+}
+
+/// Auto-closes what is due at `now` across workspaces, calling `each` for every room closed (or,
+/// with `dry_run`, every room that would close); returns how many.
+pub async fn auto_close(
+    store: &dyn Store,
+    effects: &Effects,
+    now: DateTime<Utc>,
+    dry_run: bool,
+    mut each: impl FnMut(&SweptRoom),
+) -> StoreResult<usize> {
+    let mut total = 0;
+    for (ws, settings) in store.auto_close_workspaces().await? {
+        total += if dry_run {
+            let due = store.due_rooms(ws, &settings, now, i64::MAX).await?;
+            due.iter().for_each(|room| each(&SweptRoom::of(room, true)));
+            due.len()
+        } else {
+            close_workspace(store, effects, ws, &settings, now, &mut each).await?
+        };
+    }
+    Ok(total)
+}
+
+async fn close_workspace(
+    store: &dyn Store,
+    effects: &Effects,
+    ws: WorkspaceId,
+    settings: &AutoCloseSettings,
+    now: DateTime<Utc>,
+    each: &mut impl FnMut(&SweptRoom),
+) -> StoreResult<usize> {
+    let message = settings.message.as_deref();
+    let mut total = 0;
+    loop {
+        let due = store.due_rooms(ws, settings, now, BATCH).await?;
+        if due.is_empty() {
+            return Ok(total);
+        }
+        let closed = store.auto_close(&due, message, now).await?;
+        let mut texted = false;
+        for (room_id, written) in &closed {
+            if let Some(room) = due.iter().find(|r| r.room_id == *room_id) {
+                each(&SweptRoom::of(room, false));
+                texted |= room.sms_to.is_some() && written.is_some();
+            }
+            if let Some(hub) = &effects.hub {
+                if let Some(m) = written {
+                    hub.publish(*room_id, m.seq);
+                }
+                hub.announce(ws, ConsoleEvent::Room { room_id: *room_id });
+            }
+        }
+        if texted && let Some(outbox) = &effects.outbox {
+            outbox.wake();
+        }
+        total += closed.len();
+        metrics::counter!("sangdam_rooms_auto_closed_total").increment(closed.len() as u64);
+        // Every room of a full batch changed under the sweep (another process got there first):
+        // what is left is for the next pass, not for a tight loop here.
+        if closed.is_empty() || (due.len() as i64) < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Fires the alarms due at `now`; returns how many this process fired.
+pub async fn fire_alarms(store: &dyn Store, effects: &Effects, now: DateTime<Utc>) -> StoreResult<usize> {
+    let mut total = 0;
+    loop {
+        let fired = store.fire_alarms(now, ALARM_BATCH).await?;
+        if let Some(hub) = &effects.hub {
+            for alarm in &fired {
+                hub.announce(alarm.workspace_id, ConsoleEvent::Alarm { room_id: alarm.room_id, at: alarm.at });
+            }
+        }
+        total += fired.len();
+        if (fired.len() as i64) < ALARM_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Sweeps every [`SWEEP_EVERY`] until shutdown: alarms first (they are small and timely), then
+/// auto-close.
+pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, effects: Effects, shutdown: CancellationToken) {
+    loop {
+        let now = clock.now();
+        if let Err(e) = fire_alarms(store.as_ref(), &effects, now).await {
+            tracing::warn!(error = %e, "alarms could not be fired");
+        }
+        match auto_close(store.as_ref(), &effects, now, false, |_| {}).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(closed = n, "auto-closed rooms"),
+            Err(e) => tracing::warn!(error = %e, "the auto-close sweep failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+        }
+    }
+}
