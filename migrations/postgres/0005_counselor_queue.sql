@@ -15,13 +15,19 @@ UPDATE rooms SET queued = TRUE WHERE status NOT IN ('bot', 'closed');
 
 ALTER TABLE customers ADD COLUMN grade TEXT;
 
-CREATE INDEX rooms_by_created ON rooms (workspace_id, status, created_at);
+-- The room list pages by (sort key, id): with the id in the index, a tab's page is an index range
+-- read in order, whatever the number of rooms.
+DROP INDEX rooms_by_status;
+CREATE INDEX rooms_by_status ON rooms (workspace_id, status, last_message_at, id);
+CREATE INDEX rooms_by_created ON rooms (workspace_id, status, created_at, id);
+CREATE INDEX rooms_held ON rooms (workspace_id) WHERE hold AND status <> 'closed';
 CREATE INDEX rooms_closed ON rooms (workspace_id, closed_at) WHERE status = 'closed';
 CREATE INDEX rooms_alarms ON rooms (alarm_at) WHERE alarm_at IS NOT NULL;
 CREATE INDEX customers_by_name ON customers (workspace_id, name);
-CREATE INDEX customers_by_phone ON customers (workspace_id, phone);
 CREATE INDEX customers_by_email ON customers (workspace_id, lower(email));
 CREATE INDEX rooms_by_customer ON rooms (customer_id);
+-- Tag search: `tags ? term`.
+CREATE INDEX customers_by_tag ON customers USING gin (tags);
 
 CREATE TABLE room_events (
     id            BIGSERIAL PRIMARY KEY,

@@ -6,6 +6,7 @@
 //! `Arc<dyn Store>`.
 
 pub mod postgres;
+mod queue_plan;
 mod records;
 mod rows;
 pub mod sqlite;

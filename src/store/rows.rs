@@ -14,7 +14,7 @@ use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, Han
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskCheck, HelpdeskIntegration, TicketDraft, TicketRef};
 use crate::ids::{AccountId, CustomerId, HandoffId, MessageId, RoomId, WorkspaceId};
 use crate::launch::{Actor, Checks, LaunchState, Transition};
-use crate::rooms::queue::{CloseType, QueueState, WrapUp};
+use crate::rooms::queue::{CloseType, QueueState, RoomEventKind, RoomEventRecord, WrapUp};
 use crate::rooms::{Author, Customer, Message, Room, RoomStatus};
 use crate::sms::outbox::{Consent, QueuedSms};
 use crate::workspaces::Workspace;
@@ -271,6 +271,29 @@ impl TryFrom<RoomRow> for Room {
                 queued: r.queued,
                 version: r.version,
             },
+        })
+    }
+}
+
+/// An entry of a room's history.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RoomEventRow {
+    kind: String,
+    actor_id: Option<AccountId>,
+    target_id: Option<AccountId>,
+    detail: Json<serde_json::Value>,
+    at: DateTime<Utc>,
+}
+
+impl TryFrom<RoomEventRow> for RoomEventRecord {
+    type Error = sqlx::Error;
+    fn try_from(r: RoomEventRow) -> Result<Self, Self::Error> {
+        Ok(RoomEventRecord {
+            kind: RoomEventKind::try_from(r.kind).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            actor_id: r.actor_id,
+            target_id: r.target_id,
+            detail: r.detail.0,
+            at: r.at,
         })
     }
 }

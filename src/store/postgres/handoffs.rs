@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
 use super::rooms::{bump, insert, notify};
-use super::{PgStore, sms};
+use super::{PgStore, queue, sms};
 use crate::channels::HandoffAction;
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskIntegration, JobOutcome, NewHandoff};
 use crate::ids::{HandoffId, RoomId, WorkspaceId};
 use crate::rooms::Message;
+use crate::rooms::queue::RoomEventKind;
 use crate::store::rows::{HandoffJobRow, HandoffRow, HelpdeskRow, action_str, handoff_columns, helpdesk_columns};
 use crate::store::{HandoffStore, Notice, StoreError, StoreResult};
 
@@ -57,11 +58,21 @@ impl HandoffStore for PgStore {
         .execute(&mut *tx)
         .await?;
         if matches!(h.action, HandoffAction::Queue | HandoffAction::Static) {
-            sqlx::query("UPDATE rooms SET status = 'waiting' WHERE workspace_id = $1 AND id = $2 AND status = 'bot'")
-                .bind(h.workspace_id)
-                .bind(h.room_id)
-                .execute(&mut *tx)
-                .await?;
+            let queued: Option<i64> = sqlx::query_scalar(
+                "UPDATE rooms SET status = 'waiting', queued = TRUE, version = version + 1 \
+                 WHERE workspace_id = $1 AND id = $2 AND status = 'bot' RETURNING last_seq",
+            )
+            .bind(h.workspace_id)
+            .bind(h.room_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(seq) = queued {
+                let detail = serde_json::json!({ "reason": h.reason.as_str() });
+                queue::event(&mut tx, h.workspace_id, h.room_id, RoomEventKind::Queued, None, None, detail, h.at)
+                    .await?;
+                queue::distribute_in(&mut tx, h.workspace_id, h.room_id, h.at).await?;
+                notify(&mut tx, h.workspace_id, h.room_id, seq).await?;
+            }
         }
         let stored = write_notices(&mut tx, h.workspace_id, h.room_id, notices).await?;
         tx.commit().await?;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 
-use super::{PgStore, ROOM_CHANNEL};
+use super::{PgStore, ROOM_CHANNEL, queue};
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
 use crate::rooms::{Appended, Message, NewMessage, Room};
 use crate::store::rows::{MessageRow, RoomRow, message_columns, room_columns};
@@ -147,24 +147,28 @@ impl RoomStore for PgStore {
     }
 }
 
-/// Takes the room's next sequence number. Bumping the counter locks the room row: appends to one
-/// room are serialised, so sequence numbers commit in order. `None` when there is no such room.
+/// Takes the room's next sequence number and moves the room by the status machine. Bumping the
+/// counter locks the room row: appends to one room are serialised, so sequence numbers commit in
+/// order. `None` when there is no such room.
 pub(super) async fn bump(
     tx: &mut PgConnection,
     ws: WorkspaceId,
     room: RoomId,
     m: &NewMessage,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = $1, last_message_at = $2 \
-         WHERE workspace_id = $3 AND id = $4 RETURNING last_seq",
+    let bumped: Option<(i64, String, bool)> = sqlx::query_as(
+        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = $1, last_message_at = $2, \
+         version = version + 1 WHERE workspace_id = $3 AND id = $4 RETURNING last_seq, status, queued",
     )
     .bind(m.author.as_str())
     .bind(m.created_at)
     .bind(ws)
     .bind(room)
     .fetch_optional(&mut *tx)
-    .await
+    .await?;
+    let Some((seq, status, queued)) = bumped else { return Ok(None) };
+    queue::after_message(tx, ws, room, m.author, (queue::status(status)?, queued), m.created_at).await?;
+    Ok(Some(seq))
 }
 
 /// Inserts a message at `seq`.

@@ -9,7 +9,7 @@
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::ts;
+use super::{queue, ts};
 use crate::ids::{RoomId, WorkspaceId};
 use crate::rooms::{Appended, Message, NewMessage};
 use crate::store::rows::{MessageRow, message_columns};
@@ -110,17 +110,19 @@ async fn write(pool: &SqlitePool, jobs: &[Job]) -> Result<Vec<StoreResult<Append
     Ok(outcomes)
 }
 
-/// Numbers and inserts one message inside a write transaction; `None` when the room does not
-/// exist in the workspace.
+/// Numbers and inserts one message inside a write transaction, moving the room by the status
+/// machine; `None` when the room does not exist in the workspace.
 pub(super) async fn insert(
     tx: &mut SqliteConnection,
     ws: WorkspaceId,
     room: RoomId,
     m: &NewMessage,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let seq: Option<i64> = sqlx::query_scalar(
-        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = ?, last_message_at = ? \
-         WHERE workspace_id = ? AND id = ? RETURNING last_seq",
+    // One statement numbers the message and reads what the status machine needs; only a message
+    // that changes the status costs more.
+    let bumped: Option<(i64, String, bool)> = sqlx::query_as(
+        "UPDATE rooms SET last_seq = last_seq + 1, last_message_author = ?, last_message_at = ?, \
+         version = version + 1 WHERE workspace_id = ? AND id = ? RETURNING last_seq, status, queued",
     )
     .bind(m.author.as_str())
     .bind(ts(m.created_at))
@@ -128,7 +130,8 @@ pub(super) async fn insert(
     .bind(room)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(seq) = seq else { return Ok(None) };
+    let Some((seq, status, queued)) = bumped else { return Ok(None) };
+    queue::after_message(tx, ws, room, m.author, (queue::status(status)?, queued), m.created_at).await?;
     sqlx::query(
         "INSERT INTO messages (id, workspace_id, room_id, seq, author, author_account_id, text, client_message_id, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
-use super::{SqliteStore, appender, sms, ts};
+use super::{SqliteStore, appender, queue, sms, ts};
 use crate::channels::HandoffAction;
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskIntegration, JobOutcome, NewHandoff};
 use crate::ids::{HandoffId, RoomId, WorkspaceId};
 use crate::rooms::Message;
+use crate::rooms::queue::RoomEventKind;
 use crate::store::rows::{HandoffJobRow, HandoffRow, HelpdeskRow, action_str, handoff_columns, helpdesk_columns};
 use crate::store::{HandoffStore, Notice, StoreError, StoreResult};
 
@@ -54,11 +55,20 @@ impl HandoffStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if matches!(h.action, HandoffAction::Queue | HandoffAction::Static) {
-            sqlx::query("UPDATE rooms SET status = 'waiting' WHERE workspace_id = ? AND id = ? AND status = 'bot'")
-                .bind(h.workspace_id)
-                .bind(h.room_id)
-                .execute(&mut *tx)
-                .await?;
+            let queued = sqlx::query(
+                "UPDATE rooms SET status = 'waiting', queued = 1, version = version + 1 \
+                 WHERE workspace_id = ? AND id = ? AND status = 'bot'",
+            )
+            .bind(h.workspace_id)
+            .bind(h.room_id)
+            .execute(&mut *tx)
+            .await?;
+            if queued.rows_affected() > 0 {
+                let detail = serde_json::json!({ "reason": h.reason.as_str() });
+                queue::event(&mut tx, h.workspace_id, h.room_id, RoomEventKind::Queued, None, None, detail, h.at)
+                    .await?;
+                queue::distribute_in(&mut tx, h.workspace_id, h.room_id, h.at).await?;
+            }
         }
         let stored = write_notices(&mut tx, h.workspace_id, h.room_id, notices).await?;
         tx.commit().await?;
