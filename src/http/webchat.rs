@@ -21,6 +21,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
 use super::{Accepted, ApiResult, AppState, Created};
 use crate::channels::ChannelKind;
+use crate::events::ConsoleEvent;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
 use crate::rooms::{CustomerIdentity, Message, RoomStatus, inbound};
 use crate::webchat::{self, WidgetSettings};
@@ -118,6 +119,8 @@ async fn post_message(
         inbound::receive(s.store.as_ref(), &s.hub, s.clock.as_ref(), ws, p.id, &body.text, &body.client_message_id)
             .await?;
     if !appended.duplicate {
+        // Counselors' consoles hear of it too (a reply can move the room to inquiry or reopen it).
+        s.hub.announce(ws, ConsoleEvent::Message { room_id: p.id, seq: appended.message.seq });
         s.agent.spawn(ws, p.id, ChannelKind::Webchat, appended.message.clone());
     }
     Ok(Accepted(PostedMessage { message_id: appended.message.id }))
