@@ -333,12 +333,15 @@ async fn open_rooms_block_uncertify_and_history_keeps_names(backend: Backend) {
     assert_eq!(act(&app, &admin, &id, "transfer", Some(json!({"to": b}))).await.0, 200);
     let (status, body) = app.call("POST", &format!("/v1/accounts/{a}/uncertify"), Some(&admin), None).await;
     assert_eq!(status, 200, "{body}");
+    let actor_of = |detail: &Value, kind: &str| {
+        detail["history"].as_array().unwrap().iter().find(|e| e["kind"] == kind).unwrap()["actor"]["name"].clone()
+    };
     let (_, detail) = room(&app, &admin, &id).await;
-    assert_eq!(detail["history"][0]["actor"]["name"], "김상담 (uncertified)", "{detail}");
+    assert_eq!(actor_of(&detail, "received"), "김상담 (uncertified)", "{detail}");
+    assert_eq!(detail["history"].as_array().unwrap().last().unwrap()["target"]["name"], "이상담");
     assert_eq!(app.call("DELETE", &format!("/v1/accounts/{a}"), Some(&admin), None).await.0, 200);
     let (_, detail) = room(&app, &admin, &id).await;
-    let names: Vec<_> = detail["history"].as_array().unwrap().iter().map(|e| e["actor"]["name"].clone()).collect();
-    assert!(names.contains(&json!("김상담 (deleted)")), "{names:?}");
+    assert_eq!(actor_of(&detail, "received"), "김상담 (deleted)", "{detail}");
     app.stop().await;
 }
 

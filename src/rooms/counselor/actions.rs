@@ -28,19 +28,25 @@ fn open_only(room: &Room) -> Result<()> {
 
 impl Counselors<'_> {
     /// Takes a waiting room (상담 접수); 409 when it is no longer waiting, e.g. another counselor
-    /// received it first.
+    /// received it first (even though the caller can no longer see it).
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, room = %id))]
     pub async fn receive(&self, caller: &Principal, id: RoomId) -> Result<Room> {
         require(caller, Permission::WorkRooms)?;
         let now = self.clock.now();
         let me = caller.account_id;
+        let scope = self.scope(caller).await?;
         let (room, _) = self
-            .act(caller, id, |room, _| {
+            .write(caller.workspace_id, id, |room| {
                 match room.status {
                     RoomStatus::Waiting => {}
+                    // Someone else's room by now: the caller saw it waiting, so say what happened
+                    // rather than pretend it does not exist.
+                    status if status.in_progress() => {
+                        return Err(conflict("not_waiting", "the room is no longer waiting: a counselor received it"));
+                    }
+                    _ if !scope.sees(room) => return Err(super::NO_ROOM),
                     RoomStatus::Bot => return Err(conflict("not_waiting", "the room is still with the AI agent")),
-                    RoomStatus::Closed => return Err(conflict("not_waiting", "the room is closed")),
-                    _ => return Err(conflict("not_waiting", "the room is no longer waiting: a counselor has it")),
+                    _ => return Err(conflict("not_waiting", "the room is closed")),
                 }
                 let mut u = unchanged(room);
                 u.status = next(room.status, RoomEvent::Assigned, reopen(room))?;
