@@ -123,6 +123,9 @@ async fn replies_reach_the_customer_and_rooms_close(backend: Backend) {
             .await;
     assert_eq!(status, 201, "{sent}");
     assert_eq!(sent["text"], "상담원 김상담입니다.");
+    let again = json!({"text": "상담원 김상담입니다.", "client_message_id": "r-1"});
+    let (status, body) = act(&app, &a, &id, "messages", Some(again)).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("duplicate_message")), "the first reply stands: {body}");
     loop {
         let message: Value = serde_json::from_str(&stream.next(10).await.data).unwrap();
         if message["author"] == "counselor" {
