@@ -30,7 +30,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => true,
-            Role::Manager => matches!(permission, ViewAccounts | ConfigureChannels | OperateChannels | WorkRooms),
+            Role::Manager => {
+                matches!(permission, ViewAccounts | ConfigureChannels | OperateChannels | WorkRooms | SuperviseQueue)
+            }
             Role::Agent => matches!(permission, WorkRooms),
         }
     }
@@ -61,6 +63,10 @@ pub enum Permission {
     OperateChannels,
     /// Work rooms in the counselor queue.
     WorkRooms,
+    /// Read the queue's settings and plan counselors' days (managers: their own group's).
+    SuperviseQueue,
+    /// Change the queue's distribution and auto-close settings.
+    ConfigureQueue,
 }
 
 impl Permission {
@@ -72,6 +78,10 @@ impl Permission {
             Permission::ConfigureChannels => "changing channel configuration needs the admin or manager role",
             Permission::OperateChannels => "operating channels needs the admin or manager role",
             Permission::WorkRooms => "working rooms needs a counselor account",
+            Permission::SuperviseQueue => {
+                "reading the queue settings and planning counselors' days needs the admin or manager role"
+            }
+            Permission::ConfigureQueue => "changing the counselor queue's settings needs the admin role",
         }
     }
 }
@@ -80,12 +90,14 @@ impl Permission {
 mod tests {
     use super::*;
 
-    const ALL: [Permission; 5] = [
+    const ALL: [Permission; 7] = [
         Permission::ManageAccounts,
         Permission::ViewAccounts,
         Permission::ConfigureChannels,
         Permission::OperateChannels,
         Permission::WorkRooms,
+        Permission::SuperviseQueue,
+        Permission::ConfigureQueue,
     ];
 
     #[test]
@@ -99,6 +111,8 @@ mod tests {
         assert!(Role::Manager.allows(Permission::ConfigureChannels));
         assert!(Role::Manager.allows(Permission::OperateChannels));
         assert!(Role::Manager.allows(Permission::WorkRooms));
+        assert!(Role::Manager.allows(Permission::SuperviseQueue));
+        assert!(!Role::Manager.allows(Permission::ConfigureQueue));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::accounts::service::AccountError;
 use crate::handoff::helpdesks::HelpdeskError;
 use crate::launch::{ItemId, LaunchError};
+use crate::rooms::counselor::CounselorError;
 use crate::rooms::inbound::InboundError;
 use crate::sms::inbound::SmsError;
 use crate::store::StoreError;
@@ -210,6 +211,21 @@ impl From<HelpdeskError> for ApiError {
             HelpdeskError::NotReady(_) => ApiError::new(StatusCode::CONFLICT, "handoff_not_ready", message),
             HelpdeskError::TestFailed(_) => ApiError::new(StatusCode::BAD_GATEWAY, "helpdesk_failed", message),
             HelpdeskError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<CounselorError> for ApiError {
+    fn from(e: CounselorError) -> Self {
+        let message = e.to_string();
+        match e {
+            CounselorError::NotFound(_) => ApiError::not_found(message),
+            CounselorError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            CounselorError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message),
+            CounselorError::BadQuery(_) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message),
+            CounselorError::Conflict { code, .. } => ApiError::new(StatusCode::CONFLICT, code, message),
+            CounselorError::Internal(cause) => ApiError::internal(cause),
+            CounselorError::Store(e) => e.into(),
         }
     }
 }

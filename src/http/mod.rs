@@ -5,10 +5,13 @@
 
 mod accounts;
 mod channels;
+mod console;
 pub mod error;
 mod extract;
 mod handoffs;
 mod middleware;
+mod queue_settings;
+mod rooms;
 pub mod server;
 mod sms;
 mod system;
@@ -36,6 +39,7 @@ use crate::events::Hub;
 use crate::handoff::helpdesks::Helpdesks;
 use crate::handoff::outbox::HandoffOutbox;
 use crate::launch::{Capabilities, Launcher};
+use crate::rooms::counselor::Counselors;
 use crate::skills::Catalog;
 use crate::sms::outbox::Outbox;
 use crate::sms::twilio::TwilioClient;
@@ -81,6 +85,11 @@ impl AppState {
             capabilities: &self.capabilities,
             twilio: &self.twilio,
         }
+    }
+
+    /// The counselor queue's operations over this state.
+    pub fn counselors(&self) -> Counselors<'_> {
+        Counselors { store: self.store.as_ref(), hub: &self.hub, clock: self.clock.as_ref(), outbox: &self.outbox }
     }
 
     /// The helpdesk integration operations over this state.
@@ -158,6 +167,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(handoffs::routes())
         .merge(sms::routes())
         .merge(webchat::routes())
+        .merge(rooms::routes())
+        .merge(console::routes())
+        .merge(queue_settings::routes())
         .api_route(
             "/openapi.json",
             aide::axum::routing::get_with(system::openapi, |op| op.tag("system").summary("This document (OpenAPI 3)")),
@@ -212,6 +224,7 @@ fn document_security(api: &mut OpenApi) {
         ("channels", "Channel settings"),
         ("handoff", "Helpdesk integrations, handoffs and their ticket outbox"),
         ("launch", "The launch checklist: turning a channel's agent on and off"),
+        ("rooms", "The counselor room queue: the room list, counselors' actions, distribution and auto-close"),
         ("sms", "The SMS channel: Twilio's webhooks"),
         ("webchat", "The webchat channel, customer side"),
         ("system", "Health, metrics, this document"),

@@ -95,6 +95,10 @@ fn context(s: &AppState) -> SmsContext<'_> {
 
 async fn inbound_text(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebhook) -> ApiResult<Response> {
     let received = inbound::receive(context(&s), &hook).await?;
+    if !received.duplicate {
+        let (room_id, seq) = (received.room_id, received.message.seq);
+        s.hub.announce(received.workspace_id, crate::events::ConsoleEvent::Message { room_id, seq });
+    }
     if received.for_agent {
         s.agent.spawn(received.workspace_id, received.room_id, ChannelKind::Sms, received.message);
     }

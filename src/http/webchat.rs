@@ -10,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -20,8 +21,9 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
 use super::{Accepted, ApiResult, AppState, Created};
 use crate::channels::ChannelKind;
+use crate::events::ConsoleEvent;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
-use crate::rooms::{CustomerIdentity, Message, inbound};
+use crate::rooms::{CustomerIdentity, Message, RoomStatus, inbound};
 use crate::webchat::{self, WidgetSettings};
 
 /// How many messages one store read of the live stream takes.
@@ -117,9 +119,32 @@ async fn post_message(
         inbound::receive(s.store.as_ref(), &s.hub, s.clock.as_ref(), ws, p.id, &body.text, &body.client_message_id)
             .await?;
     if !appended.duplicate {
+        // Counselors' consoles hear of it too (a reply can move the room to inquiry or reopen it).
+        s.hub.announce(ws, ConsoleEvent::Message { room_id: p.id, seq: appended.message.seq });
         s.agent.spawn(ws, p.id, ChannelKind::Webchat, appended.message.clone());
     }
     Ok(Accepted(PostedMessage { message_id: appended.message.id }))
+}
+
+/// A conversation the customer closed.
+#[derive(Serialize, JsonSchema)]
+struct ClosedConversation {
+    /// The conversation id.
+    conversation_id: RoomId,
+    /// `closed`.
+    status: RoomStatus,
+    /// When it was closed.
+    closed_at: Option<DateTime<Utc>>,
+}
+
+async fn close(
+    State(s): State<AppState>,
+    CustomerToken(token): CustomerToken,
+    ApiPath(p): ApiPath<ConversationPath>,
+) -> ApiResult<Json<ClosedConversation>> {
+    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
+    let room = s.counselors().customer_close(ws, p.id).await?;
+    Ok(Json(ClosedConversation { conversation_id: room.id, status: room.status, closed_at: room.queue.closed_at }))
 }
 
 async fn history(
@@ -238,6 +263,12 @@ pub fn routes() -> ApiRouter<AppState> {
                 op.tag("webchat").summary("Send a customer message; the same client_message_id again returns the same message")
             })
             .get_with(history, |op| op.tag("webchat").summary("The conversation's messages, oldest first")),
+        )
+        .api_route(
+            "/v1/webchat/conversations/{id}/close",
+            post_with(close, |op| {
+                op.tag("webchat").summary("The customer ends the conversation (close type customer); again changes nothing")
+            }),
         )
         .api_route(
             "/v1/webchat/conversations/{id}/events",

@@ -6,6 +6,7 @@
 
 pub mod autoclose;
 pub mod context;
+pub mod counselor;
 pub mod distribution;
 pub mod inbound;
 pub mod machine;

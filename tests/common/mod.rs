@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod helpdesk;
+pub mod rooms;
 pub mod twilio;
 
 use std::sync::Arc;

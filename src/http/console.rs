@@ -1,0 +1,150 @@
+//! Route: the counselor console's live stream of room changes (server-sent events).
+//!
+//! The hub carries only which room changed; each event is checked against what the caller may see
+//! by reading the room again, and sent with the room's current state. A console that falls too far
+//! behind is told to reload its lists instead of being sent a partial picture.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use aide::axum::ApiRouter;
+use aide::axum::routing::get_with;
+use axum::extract::State;
+use axum::http::HeaderValue;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::error::ApiError;
+use super::extract::Operator;
+use super::{ApiResult, AppState};
+use crate::accounts::{Permission, Principal};
+use crate::events::ConsoleEvent;
+use crate::ids::{AccountId, RoomId};
+use crate::rooms::RoomStatus;
+use crate::rooms::queue::Scope;
+use crate::store::StoreError;
+
+/// What one console event says about its room.
+#[derive(Serialize)]
+struct RoomState {
+    room_id: RoomId,
+    status: RoomStatus,
+    assignee_id: Option<AccountId>,
+    hold: bool,
+    alarm_at: Option<DateTime<Utc>>,
+    flagged: bool,
+    processed: bool,
+    last_message_at: Option<DateTime<Utc>>,
+    /// For `message` events: the new message's position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<i64>,
+    /// For `alarm` events: when the alarm was set to go off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alarm: Option<DateTime<Utc>>,
+}
+
+async fn events(State(s): State<AppState>, op: Operator) -> ApiResult<Response> {
+    op.principal.require(Permission::WorkRooms).map_err(ApiError::from)?;
+    // Listen before answering, so nothing that happens after the answer is missed.
+    let console = s.hub.console(op.principal.workspace_id);
+    let scope = s.counselors().scope(&op.principal).await?;
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(feed(s, op.principal, scope, console, tx));
+    let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
+    let mut response = sse.into_response();
+    response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+/// Feeds one console until it goes away or the server shuts down.
+async fn feed(
+    s: AppState,
+    caller: Principal,
+    mut scope: Scope,
+    mut console: broadcast::Receiver<ConsoleEvent>,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
+    loop {
+        let received = tokio::select! {
+            received = console.recv() => received,
+            _ = tx.closed() => return,
+            _ = s.shutdown.cancelled() => return,
+        };
+        let event = match received {
+            Ok(event) => match state_event(&s, &caller, &scope, &event).await {
+                Ok(Some(event)) => event,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "console stream could not read the store; closing it");
+                    return;
+                }
+            },
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::debug!(missed, "console fell behind; telling it to reload");
+                // The caller's group may have changed too; read it again with the lists.
+                if let Ok(fresh) = s.counselors().scope(&caller).await {
+                    scope = fresh;
+                }
+                Event::default().event("reload").data("{}")
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if tx.send(Ok(event)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The SSE event for `event`, or `None` when the caller may not see its room.
+async fn state_event(
+    s: &AppState,
+    caller: &Principal,
+    scope: &Scope,
+    event: &ConsoleEvent,
+) -> Result<Option<Event>, StoreError> {
+    let room = match s.store.room(caller.workspace_id, event.room_id()).await {
+        Ok(room) => room,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !scope.sees(&room) {
+        return Ok(None);
+    }
+    let (name, seq, alarm) = match event {
+        ConsoleEvent::Room { .. } => ("room", None, None),
+        ConsoleEvent::Message { seq, .. } => ("message", Some(*seq), None),
+        ConsoleEvent::Alarm { at, .. } => ("alarm", None, Some(*at)),
+    };
+    let data = RoomState {
+        room_id: room.id,
+        status: room.status,
+        assignee_id: room.assignee_id,
+        hold: room.queue.hold,
+        alarm_at: room.queue.alarm_at,
+        flagged: room.queue.flagged,
+        processed: room.queue.processed,
+        last_message_at: room.last_message_at,
+        seq,
+        alarm,
+    };
+    Ok(Event::default().event(name).json_data(&data).ok())
+}
+
+/// The console stream route.
+pub fn routes() -> ApiRouter<AppState> {
+    ApiRouter::new().api_route(
+        "/v1/rooms/events",
+        get_with(events, |op| {
+            op.tag("rooms").summary("Live room changes for the counselor console (server-sent events)").description(
+                "`text/event-stream` of the rooms the caller may see. Events are named `room` (status, counselor \
+                 or flags changed), `message` (a message arrived; `seq` is its position) and `alarm` (an alarm \
+                 went off); the data is the room's current state as JSON. `reload` means events were missed: \
+                 read the lists again.",
+            )
+        }),
+    )
+}
