@@ -104,10 +104,10 @@ impl Hub {
     /// Tells the workspace's consoles about a room.
     pub fn announce(&self, ws: WorkspaceId, event: ConsoleEvent) {
         let mut consoles = self.consoles.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = consoles.get(&ws) {
-            if tx.send(event).is_err() {
-                consoles.remove(&ws);
-            }
+        if let Some(tx) = consoles.get(&ws)
+            && tx.send(event).is_err()
+        {
+            consoles.remove(&ws);
         }
     }
 

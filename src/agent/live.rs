@@ -13,7 +13,7 @@ use super::deliver::{DeliveryError, Sink, converse};
 use super::{Agent, CustomerInfo, Outcome, Turn};
 use crate::channels::{ChannelKind, HandoffAction, HandoffSettings};
 use crate::clock::Clock;
-use crate::events::Hub;
+use crate::events::{ConsoleEvent, Hub};
 use crate::handoff::NewHandoff;
 use crate::handoff::outbox::{HandoffOutbox, notice};
 use crate::handoff::ticket::{self, MAX_TRANSCRIPT_LINES, TicketCustomer, TicketInput, customer_name};
@@ -236,6 +236,8 @@ impl Sink for Deliver<'_> {
         for message in &sent {
             live.hub.publish(room.id, message.seq);
         }
+        // Counselor consoles hear of the room entering the queue (or being assigned to one of them).
+        live.hub.announce(self.ws, ConsoleEvent::Room { room_id: room.id });
         if room.channel == ChannelKind::Sms && !sent.is_empty() {
             live.outbox.wake();
         }
