@@ -443,5 +443,7 @@ on_both_backends!(handoffs_distribute_to_the_least_loaded_available_counselor, h
 
 #[path = "queue_store/list.rs"]
 mod list;
+#[path = "queue_store/scale.rs"]
+mod scale;
 #[path = "queue_store/sweep.rs"]
 mod sweep;
