@@ -2,7 +2,7 @@
 //!
 //! Seeds one workspace with `--rooms` rooms (default 1,000,000) straight through SQL, two messages
 //! each: `--eligible` answered rooms whose customer went silent two days ago (default 100,000),
-//! 50,000 other open rooms that are not due, and closed rooms spread over the last 90 days. Then
+//! 50,000 other open rooms that are not due, and closed rooms spread evenly over the last 90 days. Then
 //! it starts the engine on that database and measures `GET /v1/rooms` per tab and sort, and
 //! content searches, over real HTTP; stops it, switches auto-close on (with a closing message) and
 //! times one sweep, which must close exactly the eligible rooms.
@@ -216,10 +216,10 @@ async fn seed(
                    CASE WHEN n <= {eligible} THEN 'counselor' WHEN n <= {open} THEN 'customer' ELSE 'counselor' END, \
                    CASE WHEN n <= {eligible} THEN $1 - interval '2 days' - n * interval '1 second' \
                         WHEN n <= {open} THEN $1 - (n % 3600) * interval '1 second' \
-                        ELSE $1 - (n % 7776000) * interval '1 second' END, \
+                        ELSE $1 - ((n * 7919) % 7776000) * interval '1 second' END, \
                    $1 - interval '100 days' + n * interval '1 second', \
                    CASE WHEN n > {open} THEN 'auto' END, \
-                   CASE WHEN n > {open} THEN $1 - (n % 7776000) * interval '1 second' END, n > {open}, TRUE, 1 \
+                   CASE WHEN n > {open} THEN $1 - ((n * 7919) % 7776000) * interval '1 second' END, n > {open}, TRUE, 1 \
                  FROM generate_series(1, {rooms}) n",
                 rid = pg_id("r"),
                 cid = pg_id("c"),
@@ -275,7 +275,7 @@ async fn seed(
                 cid = sqlite_id("c"),
                 due = t("'-' || (172800 + n) || ' seconds'"),
                 recent = t("'-' || (n % 3600) || ' seconds'"),
-                old = t("'-' || (n % 7776000) || ' seconds'"),
+                old = t("'-' || ((n * 7919) % 7776000) || ' seconds'"),
                 created = t("'-' || (8640000 - n) || ' seconds'"),
             ),
             format!(

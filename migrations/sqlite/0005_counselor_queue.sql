@@ -56,3 +56,21 @@ CREATE TABLE counselor_days (
     PRIMARY KEY (account_id, day)
 );
 CREATE INDEX counselor_days_by_workspace ON counselor_days (workspace_id, day);
+
+-- Substring search of message text through trigrams (FTS5), kept in step with `messages` by
+-- triggers. Terms of three characters or more are looked up here when few messages hold them;
+-- shorter or very common terms scan, which finds a page of common ones quickly.
+CREATE VIRTUAL TABLE messages_search USING fts5 (
+    text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram'
+);
+INSERT INTO messages_search (messages_search) VALUES ('rebuild');
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_search (rowid, text) VALUES (new.rowid, new.text);
+END;
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_search (messages_search, rowid, text) VALUES ('delete', old.rowid, old.text);
+END;
+CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_search (messages_search, rowid, text) VALUES ('delete', old.rowid, old.text);
+    INSERT INTO messages_search (rowid, text) VALUES (new.rowid, new.text);
+END;

@@ -191,7 +191,10 @@ async fn list_scopes_and_searches(store: Arc<dyn Store>, clock: FixedClock) {
     assert_eq!(found[1].matches[0].text, "배송4 D");
     assert_eq!(found[0].matches.len(), 1);
     assert_eq!(ids(store, &search(Tab::Waiting, SearchField::Content, "refund")).await, [f.waiting]);
+    assert_eq!(ids(store, &search(Tab::Waiting, SearchField::Content, "REFUND")).await, [f.waiting], "any case");
+    assert!(ids(store, &search(Tab::Waiting, SearchField::Content, "refunds")).await.is_empty());
     assert!(ids(store, &search(Tab::Waiting, SearchField::Content, "%")).await.is_empty(), "wildcards are text");
+    assert!(ids(store, &search(Tab::Waiting, SearchField::Content, "re\"fund")).await.is_empty(), "quotes are text");
     assert!(ids(store, &search(Tab::Waiting, SearchField::Content, "_")).await.is_empty());
     assert!(ids(store, &search(Tab::Bot, SearchField::Content, "배송지")).await.is_empty(), "within the tab");
 

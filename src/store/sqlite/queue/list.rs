@@ -35,6 +35,10 @@ pub(super) async fn list_rooms(pool: &SqlitePool, q: &RoomQuery) -> StoreResult<
     };
     let pieces: Vec<(Piece, Visible<'_>)> =
         pieces(q.tab).into_iter().map(|p| (p, visible(&q.scope, p))).filter(|(_, v)| *v != Visible::None).collect();
+    let narrowed = rooms_by_index(pool, q).await?;
+    if narrowed.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
     let mut ids: Vec<RoomId> = Vec::new();
     for phase in phases(q.sort, after.as_ref()) {
         let want = q.limit - ids.len() as i64;
@@ -53,7 +57,7 @@ pub(super) async fn list_rooms(pool: &SqlitePool, q: &RoomQuery) -> StoreResult<
             }
             b.push(format!("SELECT * FROM (SELECT r.id AS id, r.{column} AS k {} WHERE ", from_rooms(vis)));
             push_where(&mut b, q.workspace_id, *piece, vis, q.closed_from, q.closed_to);
-            push_filters(&mut b, q);
+            push_filters(&mut b, q, narrowed.as_deref());
             match phase {
                 Phase::Keyed => {
                     b.push(format!(" AND r.{column} IS NOT NULL"));
@@ -215,12 +219,50 @@ fn push_where(
     }
 }
 
-/// The search term, the grade and the flag.
-fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &RoomQuery) {
+/// Most messages the trigram index may name for a term before scanning is the better plan: a
+/// common term fills a page from the first rooms a scan reads.
+const INDEX_BUDGET: usize = 2_000;
+
+/// For a content search of three characters or more held by few messages: every room of the
+/// workspace with a message the trigram index matches (a superset; the scan's exact test still
+/// applies). `None` when the index cannot narrow the search.
+async fn rooms_by_index(pool: &SqlitePool, q: &RoomQuery) -> StoreResult<Option<Vec<RoomId>>> {
+    let Some((SearchField::Content, term)) = &q.search else { return Ok(None) };
+    if term.chars().count() < 3 {
+        return Ok(None);
+    }
+    let phrase = format!("\"{}\"", term.replace('"', "\"\""));
+    let rows: Vec<i64> = sqlx::query_scalar("SELECT rowid FROM messages_search WHERE messages_search MATCH ? LIMIT ?")
+        .bind(phrase)
+        .bind(INDEX_BUDGET as i64 + 1)
+        .fetch_all(pool)
+        .await?;
+    if rows.len() > INDEX_BUDGET {
+        return Ok(None);
+    }
+    let rooms = sqlx::query_scalar(
+        "SELECT DISTINCT room_id FROM messages WHERE rowid IN (SELECT value FROM json_each(?)) AND workspace_id = ?",
+    )
+    .bind(serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into()))
+    .bind(q.workspace_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(rooms))
+}
+
+/// The search term, the grade and the flag; `narrowed` holds the only rooms a content search
+/// can match, when the trigram index could tell.
+fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &RoomQuery, narrowed: Option<&[RoomId]>) {
     let ws = q.workspace_id;
     if let Some((field, term)) = &q.search {
         match field {
             SearchField::Content => {
+                if let Some(rooms) = narrowed {
+                    let list: Vec<String> = rooms.iter().map(ToString::to_string).collect();
+                    b.push(" AND r.id IN (SELECT value FROM json_each(")
+                        .push_bind(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
+                        .push("))");
+                }
                 b.push(" AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id AND instr(lower(m.text), ")
                     .push_bind(term.to_ascii_lowercase())
                     .push(") > 0)");
