@@ -95,7 +95,8 @@ async fn main() -> anyhow::Result<()> {
     for query in [
         "status=answered&q=%ED%99%98%EB%B6%88",          // 환불: common
         "status=inquiry&q=gift%20wrap",                  // English, case-insensitive
-        "status=answered&q=order%20100042",              // one room
+        "status=received&q=order%20100042",              // one room
+        "status=answered&q=order%20100042",              // in no room of this tab
         "status=received&q=%EC%98%81%EC%88%98%EC%A6%9D", // 영수증: no room has it
     ] {
         searches.insert(query.into(), measure(&http, &base, &token, query, args.requests).await?);
