@@ -217,10 +217,10 @@ async fn seed(
                    CASE WHEN n <= {eligible} THEN 'counselor' WHEN n <= {open} THEN 'customer' ELSE 'counselor' END, \
                    CASE WHEN n <= {eligible} THEN $1 - interval '2 days' - n * interval '1 second' \
                         WHEN n <= {open} THEN $1 - (n % 3600) * interval '1 second' \
-                        ELSE $1 - ((n * 7919) % 7776000) * interval '1 second' END, \
+                        ELSE $1 - ((n::bigint * 7919) % 7776000) * interval '1 second' END, \
                    $1 - interval '100 days' + n * interval '1 second', \
                    CASE WHEN n > {open} THEN 'auto' END, \
-                   CASE WHEN n > {open} THEN $1 - ((n * 7919) % 7776000) * interval '1 second' END, n > {open}, TRUE, 1 \
+                   CASE WHEN n > {open} THEN $1 - ((n::bigint * 7919) % 7776000) * interval '1 second' END, n > {open}, TRUE, 1 \
                  FROM generate_series(1, {rooms}) n",
                 rid = pg_id("r"),
                 cid = pg_id("c"),
