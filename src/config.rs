@@ -66,6 +66,9 @@ pub struct FileConfig {
     pub handoff_dir: Option<PathBuf>,
     /// Longest a helpdesk call may take, in milliseconds (`SANGDAM_HELPDESK_TIMEOUT_MS`, default 10000).
     pub helpdesk_timeout_ms: Option<u64>,
+    /// How often the room sweeper (auto-close, alarms) runs, in milliseconds
+    /// (`SANGDAM_SWEEP_EVERY_MS`, default 15000).
+    pub sweep_every_ms: Option<u64>,
 }
 
 impl FileConfig {
@@ -116,6 +119,8 @@ pub struct Config {
     pub handoff: HandoffConfig,
     /// Emit JSON log lines.
     pub json_logs: bool,
+    /// How often the room sweeper runs: auto-close and alarms.
+    pub sweep_every: std::time::Duration,
     /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
     pub admin_token: Option<Secret>,
 }
@@ -151,8 +156,18 @@ impl Config {
             Some("json") => true,
             Some(other) => anyhow::bail!("log_format: {other:?} is neither \"text\" nor \"json\""),
         };
+        let sweep_every_ms = match std::env::var("SANGDAM_SWEEP_EVERY_MS").ok().filter(|v| !v.is_empty()) {
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| anyhow::anyhow!("SANGDAM_SWEEP_EVERY_MS: {v:?} is not a number of milliseconds"))?,
+            None => file.sweep_every_ms.unwrap_or(15_000),
+        };
+        if !(50..=3_600_000).contains(&sweep_every_ms) {
+            anyhow::bail!("sweep_every_ms: give 50 to 3600000 milliseconds, not {sweep_every_ms}");
+        }
         Ok(Config {
             addr,
+            sweep_every: std::time::Duration::from_millis(sweep_every_ms),
             data_dir,
             database,
             public_url: public_url.trim_end_matches('/').to_owned(),

@@ -80,7 +80,13 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     );
     tokio::spawn(handoffs.clone().run(shutdown.clone()));
     let effects = crate::rooms::sweeper::Effects { hub: Some(Arc::clone(&hub)), outbox: Some(outbox.clone()) };
-    tokio::spawn(crate::rooms::sweeper::run(Arc::clone(&store), Arc::clone(&clock), effects, shutdown.clone()));
+    tokio::spawn(crate::rooms::sweeper::run(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        effects,
+        config.sweep_every,
+        shutdown.clone(),
+    ));
     let live = LiveAgent::new(
         agent,
         Arc::clone(&store),

@@ -28,9 +28,6 @@ const BATCH: i64 = 5_000;
 /// Alarms fired per batch.
 const ALARM_BATCH: i64 = 500;
 
-/// How often a running engine sweeps.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(15);
-
 /// One room a sweep closed, or would close in a dry run: one JSON line of `rooms sweep`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SweptRoom {
@@ -152,9 +149,15 @@ pub async fn fire_alarms(store: &dyn Store, effects: &Effects, now: DateTime<Utc
     }
 }
 
-/// Sweeps every [`SWEEP_EVERY`] until shutdown: alarms first (they are small and timely), then
+/// Sweeps `every` interval until shutdown: alarms first (they are small and timely), then
 /// auto-close.
-pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, effects: Effects, shutdown: CancellationToken) {
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    effects: Effects,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
     loop {
         let now = clock.now();
         if let Err(e) = fire_alarms(store.as_ref(), &effects, now).await {
@@ -167,7 +170,7 @@ pub async fn run(store: Arc<dyn Store>, clock: Arc<dyn Clock>, effects: Effects,
         }
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            _ = tokio::time::sleep(every) => {}
         }
     }
 }

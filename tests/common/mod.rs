@@ -160,6 +160,15 @@ pub struct TestApp {
 impl TestApp {
     /// Starts a server on a fresh database; `None` when the backend is not available locally.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, Arc::new(SystemClock), |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`] with a given clock and configuration changes.
+    pub async fn spawn_with(
+        backend: Backend,
+        clock: Arc<dyn sangdam::clock::Clock>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         init_test_logs();
         let db = TestDb::new(backend).await?;
         let over = Overrides {
@@ -168,9 +177,10 @@ impl TestApp {
             public_url: Some(PUBLIC_URL.into()),
             ..Default::default()
         };
-        let config = Config::resolve(FileConfig::default(), over, None).expect("config");
+        let mut config = Config::resolve(FileConfig::default(), over, None).expect("config");
+        tweak(&mut config);
         let store = db.store().await;
-        let running = server::start_with(&config, store, Arc::new(SystemClock)).await.expect("server starts");
+        let running = server::start_with(&config, store, clock).await.expect("server starts");
         let made = running.bootstrapped.as_ref().expect("an empty database is bootstrapped");
         let admin_token = made.admin_token.expose().to_owned();
         let widget_key = made.widget_key.clone();
