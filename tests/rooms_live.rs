@@ -103,3 +103,37 @@ async fn alarms_fire_and_silent_rooms_close(backend: Backend) {
 }
 
 on_each_backend!(alarms_fire_and_silent_rooms_close);
+
+/// Under `auto`, a room that found nobody available waits, and is given out by the sweeper as
+/// soon as a counselor becomes available.
+async fn auto_gives_waiting_rooms_to_counselors_who_become_available(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, Arc::new(sangdam::clock::SystemClock), |c| {
+        c.sweep_every = Duration::from_millis(100)
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.admin_token.clone();
+    let admin_id = app.running.bootstrapped.as_ref().unwrap().admin.id.to_string();
+    queue_live(&app).await;
+    let (status, body) =
+        app.call("PATCH", "/v1/settings/distribution", Some(&admin), Some(json!({"method": "auto"}))).await;
+    assert_eq!(status, 200, "{body}");
+    let off = json!({"counselling": false});
+    assert_eq!(app.call("PATCH", &format!("/v1/accounts/{admin_id}"), Some(&admin), Some(off)).await.0, 200);
+    let (room, _) = hand_off(&app, json!({"name": "김해피"})).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, waiting) = app.call("GET", &format!("/v1/rooms/{room}"), Some(&admin), None).await;
+    assert_eq!(waiting["status"], "waiting", "nobody counsels yet: {waiting}");
+
+    let on = json!({"counselling": true});
+    assert_eq!(app.call("PATCH", &format!("/v1/accounts/{admin_id}"), Some(&admin), Some(on)).await.0, 200);
+    let assigned = room_until(&app, &room, |r| r["status"] == "received").await;
+    assert_eq!(assigned["assignee"]["id"], json!(admin_id), "{assigned}");
+    let assignments = assigned["history"].as_array().unwrap().iter().filter(|e| e["kind"] == "assigned").count();
+    assert_eq!(assignments, 1, "{assigned}");
+    app.stop().await;
+}
+
+on_each_backend!(auto_gives_waiting_rooms_to_counselors_who_become_available);

@@ -1,4 +1,5 @@
-//! The sweeper: auto-closes rooms that are due (seed 000) and fires alarms, on every engine
+//! The sweeper: auto-closes rooms that are due (seed 000), fires alarms and, under `auto`
+//! distribution, gives waiting rooms to counselors who became available; on every engine
 //! process at once.
 //!
 //! Running everywhere is safe because every write is a claim: a room closes only if its version
@@ -14,7 +15,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::autoclose::Rule;
-use super::queue::DueRoom;
+use super::queue::{DueRoom, RoomQuery, Scope, Sort, Tab};
 use super::{RoomStatus, autoclose::AutoCloseSettings};
 use crate::clock::Clock;
 use crate::events::{ConsoleEvent, Hub};
@@ -149,8 +150,46 @@ pub async fn fire_alarms(store: &dyn Store, effects: &Effects, now: DateTime<Utc
     }
 }
 
+/// Rooms given out per workspace and pass.
+const DISTRIBUTE_BATCH: i64 = 200;
+
+/// Gives waiting rooms of `auto` workspaces, oldest first, to counselors who became available
+/// (back from a break, switched to counselling, a new day); stops at the first room nobody can
+/// take. Returns how many were assigned. Distribution itself runs under the workspace's lock, so
+/// engines doing this at once never assign a room twice.
+pub async fn distribute_waiting(store: &dyn Store, effects: &Effects, now: DateTime<Utc>) -> StoreResult<usize> {
+    let mut total = 0;
+    for ws in store.auto_distribution_workspaces().await? {
+        let waiting = store
+            .list_rooms(&RoomQuery {
+                workspace_id: ws,
+                scope: Scope::All,
+                tab: Tab::Waiting,
+                closed_from: None,
+                closed_to: None,
+                search: None,
+                grade: None,
+                flagged: false,
+                sort: Sort::CreatedAsc,
+                limit: DISTRIBUTE_BATCH,
+                after: None,
+            })
+            .await?;
+        for listed in waiting {
+            if store.distribute(ws, listed.room.id, now).await?.is_none() {
+                break;
+            }
+            total += 1;
+            if let Some(hub) = &effects.hub {
+                hub.announce(ws, ConsoleEvent::Room { room_id: listed.room.id });
+            }
+        }
+    }
+    Ok(total)
+}
+
 /// Sweeps `every` interval until shutdown: alarms first (they are small and timely), then
-/// auto-close.
+/// waiting rooms of `auto` workspaces, then auto-close.
 pub async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -162,6 +201,9 @@ pub async fn run(
         let now = clock.now();
         if let Err(e) = fire_alarms(store.as_ref(), &effects, now).await {
             tracing::warn!(error = %e, "alarms could not be fired");
+        }
+        if let Err(e) = distribute_waiting(store.as_ref(), &effects, now).await {
+            tracing::warn!(error = %e, "waiting rooms could not be distributed");
         }
         match auto_close(store.as_ref(), &effects, now, false, |_| {}).await {
             Ok(0) => {}

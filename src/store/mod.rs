@@ -317,6 +317,9 @@ pub trait QueueStore {
     async fn loads(&self, ws: WorkspaceId) -> StoreResult<Vec<(AccountId, i64)>>;
     /// Workspaces with an auto-close rule switched on, with their settings.
     async fn auto_close_workspaces(&self) -> StoreResult<Vec<(WorkspaceId, AutoCloseSettings)>>;
+    /// Workspaces distributing with `auto`: their waiting rooms are given out as counselors
+    /// become available.
+    async fn auto_distribution_workspaces(&self) -> StoreResult<Vec<WorkspaceId>>;
     /// Rooms of a workspace due to auto-close at `now` under `settings` (the SQL form of
     /// [`crate::rooms::autoclose::due`]), oldest last message first, at most `limit`.
     async fn due_rooms(

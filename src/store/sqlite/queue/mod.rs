@@ -14,7 +14,7 @@ pub(super) use assign::{after_message, distribute_in, event, status};
 use super::{SqliteStore, appender, sms, ts};
 use crate::ids::{AccountId, CustomerId, RoomId, WorkspaceId};
 use crate::rooms::autoclose::AutoCloseSettings;
-use crate::rooms::distribution::{CounselorDay, DistributionSettings, Span};
+use crate::rooms::distribution::{CounselorDay, DistributionSettings, Method, Span};
 use crate::rooms::queue::{
     DueRoom, FiredAlarm, ListedRoom, QueueSettings, RoomCounts, RoomEventRecord, RoomQuery, RoomUpdate, Scope,
 };
@@ -232,6 +232,14 @@ impl QueueStore for SqliteStore {
             .map(|(ws, s)| (ws, s.0))
             .filter(|(_, s)| s.enabled || s.counselor_delay_days.is_some())
             .collect())
+    }
+
+    async fn auto_distribution_workspaces(&self) -> StoreResult<Vec<WorkspaceId>> {
+        let rows: Vec<(WorkspaceId, Json<DistributionSettings>)> =
+            sqlx::query_as("SELECT workspace_id, distribution FROM queue_settings ORDER BY workspace_id")
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows.into_iter().filter(|(_, s)| s.0.method == Method::Auto).map(|(ws, _)| ws).collect())
     }
 
     async fn due_rooms(
