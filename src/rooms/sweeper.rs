@@ -7,6 +7,7 @@
 //! so two processes sweeping the same rooms close each once and fire each alarm once. The clock
 //! is injected; `sangdam rooms sweep --as-of` runs one pass at any instant.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -107,9 +108,10 @@ async fn close_workspace(
             return Ok(total);
         }
         let closed = store.auto_close(&due, message, now).await?;
+        let by_id: HashMap<RoomId, &DueRoom> = due.iter().map(|r| (r.room_id, r)).collect();
         let mut texted = false;
         for (room_id, written) in &closed {
-            if let Some(room) = due.iter().find(|r| r.room_id == *room_id) {
+            if let Some(room) = by_id.get(room_id) {
                 each(&SweptRoom::of(room, false));
                 texted |= room.sms_to.is_some() && written.is_some();
             }
