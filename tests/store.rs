@@ -23,36 +23,6 @@ use sangdam::store::{
 };
 use sangdam::workspaces::Workspace;
 
-/// Runs `$body(store, clock)` once per backend.
-macro_rules! on_both_backends {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn sqlite() {
-                run(Backend::Sqlite, $body).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                run(Backend::Postgres, $body).await;
-            }
-        }
-    };
-}
-
-async fn run<F, Fut>(backend: Backend, body: F)
-where
-    F: FnOnce(Arc<dyn Store>, FixedClock) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let Some(db) = TestDb::new(backend).await else { return };
-    let store = db.store().await;
-    assert_eq!(store.backend(), if backend == Backend::Sqlite { "sqlite" } else { "postgres" });
-    body(Arc::clone(&store), FixedClock::new(at("2026-11-21T09:00:00.123456Z"))).await;
-    store.close().await;
-    db.drop_db().await;
-}
-
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }

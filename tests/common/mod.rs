@@ -16,6 +16,39 @@ use sangdam::store::{Location, Store};
 use sangdam::workspaces::provision::{self, Provisioned, WorkspaceSpec};
 use serde_json::Value;
 
+/// Runs a store test body once on a fresh database of `backend`, with a clock standing at
+/// 2026-11-21T09:00:00.123456Z; does nothing when PostgreSQL is not configured locally.
+pub async fn with_store<F, Fut>(backend: Backend, body: F)
+where
+    F: FnOnce(Arc<dyn Store>, sangdam::clock::FixedClock) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let Some(db) = TestDb::new(backend).await else { return };
+    let store = db.store().await;
+    assert_eq!(store.backend(), if backend == Backend::Sqlite { "sqlite" } else { "postgres" });
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-21T09:00:00.123456Z").expect("a time").to_utc();
+    body(Arc::clone(&store), sangdam::clock::FixedClock::new(start)).await;
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// Runs the store test `$body(store, clock)` once per backend, through [`with_store`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                $crate::common::with_store($crate::common::Backend::Sqlite, super::$body).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                $crate::common::with_store($crate::common::Backend::Postgres, super::$body).await;
+            }
+        }
+    };
+}
+
 /// The variable naming the PostgreSQL server the tests create their databases on.
 pub const PG_ENV: &str = "SANGDAM_TEST_DATABASE_URL";
 
