@@ -10,6 +10,7 @@ pub mod error;
 mod extract;
 mod handoffs;
 mod middleware;
+mod pages;
 mod queue_settings;
 mod rooms;
 pub mod server;
@@ -170,6 +171,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(rooms::routes())
         .merge(console::routes())
         .merge(queue_settings::routes())
+        .merge(pages::routes())
         .api_route(
             "/openapi.json",
             aide::axum::routing::get_with(system::openapi, |op| op.tag("system").summary("This document (OpenAPI 3)")),

@@ -129,15 +129,16 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let running = start(&config).await?;
     if let Some(made) = &running.bootstrapped {
-        announce(made, config.admin_token.is_some());
+        announce(made, config.admin_token.is_some(), running.addr);
     }
     println!("sangdam listening on http://{} ({})", running.addr, running.store.backend());
+    println!("  console:        http://{}/console", running.addr);
     wait_for_signal().await;
     tracing::info!("shutting down");
     running.stop().await
 }
 
-fn announce(made: &Provisioned, token_from_env: bool) {
+fn announce(made: &Provisioned, token_from_env: bool, addr: SocketAddr) {
     let token = if token_from_env { "(as given in SANGDAM_ADMIN_TOKEN)" } else { made.admin_token.expose() };
     let password = made.generated_password.as_ref().map_or("(as given)", |p| p.expose());
     println!("Created workspace \"{}\" ({}).", made.workspace.name, made.workspace.id);
@@ -145,6 +146,7 @@ fn announce(made: &Provisioned, token_from_env: bool) {
     println!("  admin password: {password}");
     println!("  admin token:    {token}");
     println!("  widget key:     {}", made.widget_key);
+    println!("  demo page:      http://{addr}/demo?key={}", made.widget_key);
     println!("These credentials are shown only this once.");
 }
 

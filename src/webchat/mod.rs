@@ -16,7 +16,7 @@ use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
 
 /// The embeddable widget, served at `/widget.js`.
-pub const WIDGET_JS: &str = include_str!("widget.js");
+pub const WIDGET_JS: &str = include_str!("../../web/widget.js");
 
 /// How many messages a history read returns at most (the most recent ones).
 pub const HISTORY_LIMIT: i64 = 500;

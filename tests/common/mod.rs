@@ -186,6 +186,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub running: Running,
     pub admin_token: String,
+    /// The first admin's login and generated password, for signing in as a person would.
+    pub admin_login: String,
+    pub admin_password: String,
     pub widget_key: String,
     pub db: TestDb,
 }
@@ -217,11 +220,15 @@ impl TestApp {
         let made = running.bootstrapped.as_ref().expect("an empty database is bootstrapped");
         let admin_token = made.admin_token.expose().to_owned();
         let widget_key = made.widget_key.clone();
+        let admin_login = made.admin.login.clone();
+        let admin_password = made.generated_password.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default();
         Some(TestApp {
             base: format!("http://{}", running.addr),
             http: reqwest::Client::new(),
             running,
             admin_token,
+            admin_login,
+            admin_password,
             widget_key,
             db,
         })
