@@ -106,6 +106,23 @@ async fn auto_close_rules(store: Arc<dyn Store>, clock: FixedClock) {
     let queued = store.claim_sms(now, now + TimeDelta::minutes(1), 10).await.unwrap();
     assert_eq!(queued.len(), 1, "the SMS room's message is queued for texting");
     assert!(store.auto_close(&due, Some(text), now).await.unwrap().is_empty(), "closed once");
+    // Content search is of the conversation: the engine's closing notice is not found.
+    let closed_today = |term: &str| RoomQuery {
+        workspace_id: ws,
+        scope: Scope::All,
+        tab: Tab::Closed,
+        closed_from: Some(seoul(12, 1, 0, 0)),
+        closed_to: Some(seoul(12, 31, 0, 0)),
+        search: Some((SearchField::Content, term.to_owned())),
+        grade: None,
+        flagged: false,
+        sort: Sort::LastMessageDesc,
+        limit: 50,
+        after: None,
+    };
+    assert!(store.list_rooms(&closed_today("상담을 종료")).await.unwrap().is_empty());
+    let asked = store.list_rooms(&closed_today("문자 문의")).await.unwrap();
+    assert_eq!(asked.iter().map(|l| l.room.id).collect::<Vec<_>>(), [texted.id]);
     assert!(store.due_rooms(ws, &s, now, 100).await.unwrap().is_empty());
 
     // Later: the newer room is due; the early one never is, and held rooms never close.

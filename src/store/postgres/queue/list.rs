@@ -103,7 +103,7 @@ async fn details(pool: &PgPool, q: &RoomQuery, ids: &[RoomId]) -> StoreResult<Ve
              row_number() OVER (PARTITION BY m.room_id ORDER BY m.seq DESC) AS n FROM messages m WHERE m.room_id = ANY(",
         );
         push_ids(&mut b, ids);
-        b.push(" AND m.text ILIKE ").push_bind(pattern(term)).push(") matched");
+        b.push(" AND m.author <> 'system' AND m.text ILIKE ").push_bind(pattern(term)).push(") matched");
         b.push(" WHERE n <= 3 ORDER BY room_id, seq DESC");
         let rows: Vec<(RoomId, i64, String)> = b.build_query_as().fetch_all(pool).await?;
         for (room, seq, text) in rows {
@@ -211,8 +211,9 @@ fn push_filters(b: &mut QueryBuilder<Postgres>, q: &RoomQuery) {
         match field {
             SearchField::Content => {
                 // Driven from the messages, so the trigram index (where there is one) finds them.
+                // Engine notices are not searched (the index leaves them out).
                 b.push(" AND r.id IN (SELECT m.room_id FROM messages m WHERE m.workspace_id = ").push_bind(ws);
-                b.push(" AND m.text ILIKE ").push_bind(pattern(term)).push(")");
+                b.push(" AND m.author <> 'system' AND m.text ILIKE ").push_bind(pattern(term)).push(")");
             }
             SearchField::CustomerId => {
                 b.push(" AND r.customer_id IN (SELECT c.id FROM customers c WHERE c.workspace_id = ").push_bind(ws);

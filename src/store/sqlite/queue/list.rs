@@ -108,7 +108,9 @@ async fn details(pool: &SqlitePool, q: &RoomQuery, ids: &[RoomId]) -> StoreResul
              row_number() OVER (PARTITION BY m.room_id ORDER BY m.seq DESC) AS n FROM messages m WHERE m.room_id IN (",
         );
         push_ids(&mut b, ids);
-        b.push(" AND instr(lower(m.text), ").push_bind(term.to_ascii_lowercase()).push(") > 0)");
+        b.push(" AND m.author <> 'system' AND instr(lower(m.text), ")
+            .push_bind(term.to_ascii_lowercase())
+            .push(") > 0)");
         b.push(" WHERE n <= 3 ORDER BY room_id, seq DESC");
         let rows: Vec<(RoomId, i64, String)> = b.build_query_as().fetch_all(pool).await?;
         for (room, seq, text) in rows {
@@ -263,9 +265,13 @@ fn push_filters(b: &mut QueryBuilder<Sqlite>, q: &RoomQuery, narrowed: Option<&[
                         .push_bind(serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()))
                         .push("))");
                 }
-                b.push(" AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id AND instr(lower(m.text), ")
-                    .push_bind(term.to_ascii_lowercase())
-                    .push(") > 0)");
+                // Engine notices are not searched (the trigram table leaves them out).
+                b.push(
+                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.room_id = r.id AND m.author <> 'system' \
+                        AND instr(lower(m.text), ",
+                )
+                .push_bind(term.to_ascii_lowercase())
+                .push(") > 0)");
             }
             SearchField::CustomerId => {
                 b.push(" AND r.customer_id IN (SELECT c.id FROM customers c WHERE c.workspace_id = ").push_bind(ws);
