@@ -80,7 +80,7 @@
     h('a', { href: withLang('en'), lang: 'en', 'aria-current': String(lang === 'en') }, 'English'));
   const testbar = h('div', { class: 'testbar', role: 'region', 'aria-label': W.test },
     h('div', { class: 'wrap' }, h('span', { class: 'pill' }, 'sangdam'),
-      h('p', null, h('strong', null, W.test), ' · ', W.test_note), langs));
+      h('p', null, h('strong', null, W.test), h('span', { class: 'note' }, ' · ', W.test_note)), langs));
 
   const head = h('header', { class: 'shop-head' }, h('div', { class: 'wrap' },
     h('a', { class: 'brand', href: withLang(lang) }, h('b', null, lang === 'ko' ? '하루결' : 'Haru Living'), h('span', null, W.tagline)),

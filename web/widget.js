@@ -230,12 +230,25 @@
     const meta = h('div', { class: 'meta' });
     if (who) meta.append(h('b', null, who), ' · ');
     meta.append(clock(when));
-    const bubble = h('div', { class: 'msg' }, h('span', { class: 'text' }, String(m.text == null ? '' : m.text)));
+    const bubble = h('div', { class: 'msg' }, h('span', { class: 'text' }, ...linked(String(m.text == null ? '' : m.text))));
     r.append(meta, bubble);
     const prev = lastRow();
     if (prev && prev.classList.contains('row') && prev.dataset.who === r.dataset.who
         && when.getTime() - Number(prev.dataset.at) < 5 * 60000) r.classList.add('cont');
     return r;
+  };
+
+  // Text with its web addresses as links (built as nodes: the text is never parsed as HTML).
+  const linked = (text) => {
+    const out = [];
+    let last = 0;
+    for (const m of text.matchAll(/https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g)) {
+      if (m.index > last) out.push(text.slice(last, m.index));
+      out.push(h('a', { href: m[0], target: '_blank', rel: 'noopener noreferrer' }, m[0]));
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) out.push(text.slice(last));
+    return out;
   };
 
   const note = (text, extra) => h('div', { class: 'note' + (extra ? ' ' + extra : ''), role: 'note' }, text);
@@ -265,27 +278,32 @@
     const node = m.author === 'system' ? note(String(m.text || '')) : row(m);
     node.setAttribute('data-server', '');
     append(node, false);
+    if (state && state.handoff && m.author === 'bot') showHandoff(state.handoff);
     if (live && !isOpen && m.author !== 'customer') markUnread(true);
   };
 
   // The handoff message is the agent's last reply of its turn, stored at the moment it decided:
-  // tag it, and say under it who takes over.
+  // tag it, and say under it who takes over. Runs again when a message of that moment arrives
+  // after the state did.
   const showHandoff = (handoff) => {
     const at = Date.parse(handoff.at);
-    if (isNaN(at) || ui.log.querySelector(`.note.handoff[data-at="${at}"]`)) return;
-    const rows = Array.from(ui.log.querySelectorAll('[data-server]'));
+    if (isNaN(at)) return;
+    const rows = Array.from(ui.log.querySelectorAll('.row[data-server]'));
     const before = rows.filter((n) => Number(n.dataset.at) <= at);
     const message = before.filter((n) => n.classList.contains('bot') && Number(n.dataset.at) === at).pop();
-    if (message) {
-      const bubble = message.querySelector('.msg');
+    const bubble = message && message.querySelector('.msg');
+    if (bubble && !bubble.classList.contains('handoff')) {
       bubble.classList.add('handoff');
       bubble.prepend(h('span', { class: 'tag' }, svgIcon(ICON.person), T.handoff_label));
     }
-    const text = handoff.action === 'queue' ? T.handoff_queue : T.handoff_other;
-    const divider = note(text, 'handoff');
-    divider.dataset.at = String(at);
-    divider.setAttribute('data-server', '');
+    let divider = ui.log.querySelector(`.note.handoff[data-at="${at}"]`);
+    if (!divider) {
+      divider = note(handoff.action === 'queue' ? T.handoff_queue : T.handoff_other, 'handoff');
+      divider.dataset.at = String(at);
+      divider.setAttribute('data-server', '');
+    }
     const after = message || before[before.length - 1];
+    if (after && after.nextElementSibling === divider) return;
     const stick = nearBottom();
     if (after) after.after(divider); else ui.log.insertBefore(divider, ui.typing);
     if (stick) scrollDown();

@@ -216,6 +216,9 @@ async fn stream_room(
     let mut names = Names::new(s.store.as_ref(), ws);
     let mut sent_state: Option<ConversationState> = None;
     loop {
+        // The state is read before the messages: every message it may mention (the handoff
+        // message) is then sent before it.
+        let state = if status { stream_state(&mut names, room).await } else { None };
         let batch = match s.store.messages_after(ws, room, last, STREAM_BATCH).await {
             Ok(batch) => batch,
             Err(e) => {
@@ -236,18 +239,14 @@ async fn stream_room(
         if full {
             continue;
         }
-        if status {
-            match webchat::view::state(&mut names, room).await {
-                Ok(state) if sent_state.as_ref() != Some(&state) => {
-                    let Ok(event) = Event::default().event("status").json_data(&state) else { return };
-                    if tx.send(Ok(event)).await.is_err() {
-                        return;
-                    }
-                    sent_state = Some(state);
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, %room, "live stream could not read the conversation's state"),
+        if let Some(state) = state
+            && sent_state.as_ref() != Some(&state)
+        {
+            let Ok(event) = Event::default().event("status").json_data(&state) else { return };
+            if tx.send(Ok(event)).await.is_err() {
+                return;
             }
+            sent_state = Some(state);
         }
         tokio::select! {
             _ = watch.changed() => {}
@@ -257,6 +256,13 @@ async fn stream_room(
             _ = s.shutdown.cancelled() => return,
         }
     }
+}
+
+async fn stream_state(names: &mut Names<'_>, room: RoomId) -> Option<ConversationState> {
+    webchat::view::state(names, room)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, %room, "live stream could not read the conversation's state"))
+        .ok()
 }
 
 /// Waits until the workspace's consoles are told about `room` (or told to catch up); never
