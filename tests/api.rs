@@ -73,6 +73,7 @@ async fn health_and_openapi_document_every_route() {
         "GET /v1/rooms",
         "GET /v1/rooms/counts",
         "GET /v1/rooms/events",
+        "GET /v1/rooms/transfer-targets",
         "GET /v1/rooms/{id}",
         "PATCH /v1/rooms/{id}",
         "POST /v1/rooms/{id}/receive",

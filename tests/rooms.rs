@@ -262,6 +262,13 @@ async fn holds_alarms_and_notes(backend: Backend) {
 
 on_each_backend!(holds_alarms_and_notes);
 
+/// The ids of the accounts `token` may give rooms to.
+async fn transfer_targets(app: &TestApp, token: &str) -> Vec<String> {
+    let (status, body) = app.call("GET", "/v1/rooms/transfer-targets", Some(token), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["accounts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap().to_owned()).collect()
+}
+
 async fn transfers_follow_the_groups(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };
     let admin = app.admin_token.clone();
@@ -271,6 +278,19 @@ async fn transfers_follow_the_groups(backend: Backend) {
     let (a1b, a1b_token) = counselor(&app, "agent.onebis", "정상담", "agent", Some(&m1)).await;
     let (m2, _) = counselor(&app, "manager.two", "이매니저", "manager", None).await;
     let (a2, a2_token) = counselor(&app, "agent.two", "최상담", "agent", Some(&m2)).await;
+
+    // Whom each may give rooms to: an agent their manager and colleagues, a manager anyone.
+    let mut of_agent = transfer_targets(&app, &a1_token).await;
+    of_agent.sort();
+    let mut group = ids(&[&m1, &a1b]);
+    group.sort();
+    assert_eq!(of_agent, group, "an agent's targets are their manager and colleagues");
+    let of_manager = transfer_targets(&app, &m1_token).await;
+    for id in [&a1, &a1b, &m2, &a2] {
+        assert!(of_manager.contains(id), "a manager may give rooms across groups");
+    }
+    assert!(!of_manager.contains(&m1), "never oneself");
+    assert_eq!(transfer_targets(&app, &admin).await.len(), 5);
 
     let (id, _) = hand_off(&app, json!({"name": "김해피"})).await;
     assert_eq!(act(&app, &a1_token, &id, "receive", None).await.0, 200);

@@ -53,6 +53,12 @@ static CONSOLE: &[Asset] = &[
     asset!("launch.js", JS, "console/launch.js"),
     asset!("preview.js", JS, "console/preview.js"),
     asset!("rooms.js", JS, "console/rooms.js"),
+    asset!("rooms_text.js", JS, "console/rooms_text.js"),
+    asset!("rooms_live.js", JS, "console/rooms_live.js"),
+    asset!("rooms_list.js", JS, "console/rooms_list.js"),
+    asset!("rooms_icons.js", JS, "console/rooms_icons.js"),
+    asset!("room.js", JS, "console/room.js"),
+    asset!("room_actions.js", JS, "console/room_actions.js"),
 ];
 
 static DEMO: &[Asset] = &[asset!("demo.html", HTML, "demo.html"), asset!("demo.js", JS, "demo.js")];

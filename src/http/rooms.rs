@@ -15,6 +15,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Operator};
 use super::{ApiResult, AppState, Created, IdPath};
 use crate::ids::{AccountId, MessageId, RoomId};
 use crate::rooms::Room;
+use crate::rooms::counselor::actions::TransferTarget;
 use crate::rooms::counselor::edit::RoomPatch;
 use crate::rooms::counselor::view::{ListFilter, RoomDetail, RoomView};
 use crate::rooms::queue::{RoomCounts, SearchField, Sort, Tab};
@@ -52,6 +53,12 @@ struct ListQuery {
 #[derive(Serialize, JsonSchema)]
 struct RoomList {
     rooms: Vec<RoomView>,
+}
+
+/// Who the caller may give rooms to.
+#[derive(Serialize, JsonSchema)]
+struct TransferTargets {
+    accounts: Vec<TransferTarget>,
 }
 
 /// Body of `POST /v1/rooms/{id}/messages`.
@@ -155,6 +162,10 @@ async fn counts(State(s): State<AppState>, op: Operator) -> ApiResult<Json<RoomC
     Ok(Json(s.counselors().counts(&op.principal).await?))
 }
 
+async fn transfer_targets(State(s): State<AppState>, op: Operator) -> ApiResult<Json<TransferTargets>> {
+    Ok(Json(TransferTargets { accounts: s.counselors().transfer_targets(&op.principal).await? }))
+}
+
 async fn receive(
     State(s): State<AppState>,
     op: Operator,
@@ -251,6 +262,16 @@ pub fn routes() -> ApiRouter<AppState> {
             "/v1/rooms/counts",
             get_with(counts, |op| {
                 op.tag("rooms").summary("The numbers on the tabs; hold and alarm are counted in addition to the status")
+            }),
+        )
+        .api_route(
+            "/v1/rooms/transfer-targets",
+            get_with(transfer_targets, |op| {
+                op.tag("rooms").summary("The counselors the caller may give rooms to").description(
+                    "For an agent: their manager and the other agents of that manager (across groups only the \
+                     group's manager may transfer). For a manager or the admin: every certified account but \
+                     themselves. Sorted by name.",
+                )
             }),
         )
         .api_route(

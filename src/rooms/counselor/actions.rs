@@ -2,6 +2,8 @@
 //! it up, tag and flag it; and the customer's own close from the widget.
 
 use chrono::{DateTime, Duration, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::json;
 
 use super::{Actor, CounselorError, Counselors, Result, entry, reopen, require, unchanged};
@@ -263,6 +265,26 @@ impl Counselors<'_> {
         Ok(room)
     }
 
+    /// The counselors `caller` may give a room to, by name: for an agent their manager and the
+    /// other agents of that manager (seed 002: transfers within the group are approved at once);
+    /// for a manager or the admin every certified account but themselves.
+    pub async fn transfer_targets(&self, caller: &Principal) -> Result<Vec<TransferTarget>> {
+        require(caller, Permission::WorkRooms)?;
+        let accounts = self.store.accounts(caller.workspace_id).await?;
+        let own_manager = match caller.role {
+            Role::Agent => accounts.iter().find(|a| a.id == caller.account_id).and_then(|a| a.manager_id),
+            _ => None,
+        };
+        let mut targets: Vec<TransferTarget> = accounts
+            .into_iter()
+            .filter(|a| a.id != caller.account_id && a.certified && a.deleted_at.is_none())
+            .filter(|a| caller.role != Role::Agent || same_group(own_manager, a))
+            .map(|a| TransferTarget { id: a.id, name: a.name, role: a.role, counselling: a.counselling })
+            .collect();
+        targets.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(targets)
+    }
+
     /// Wraps up a closed room (종료 이력 처리): its category and note; it then counts as processed.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, room = %id))]
     pub async fn wrap_up(&self, caller: &Principal, id: RoomId, category: &str, note: &str) -> Result<Room> {
@@ -293,6 +315,19 @@ impl Counselors<'_> {
             .await?;
         Ok(room)
     }
+}
+
+/// Someone a room can be given to.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct TransferTarget {
+    /// The account.
+    pub id: AccountId,
+    /// Its name.
+    pub name: String,
+    /// Its role, so the console can tell managers from agents.
+    pub role: Role,
+    /// Whether it takes part in distribution ("상담 안함" counselors can still be given rooms).
+    pub counselling: bool,
 }
 
 /// The change that closes `room`.
