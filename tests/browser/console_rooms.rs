@@ -161,6 +161,12 @@ async fn console_rooms_work_a_conversation() {
     browser.find_text(".msg.customer .bubble", "주문한 신발이 아직 안 왔어요").await;
     browser.find_text(".room-badges .status", "문의").await;
     browser.find(".rail-tab.hot[data-tab='inquiry']").await;
+    browser.click(".rail-tab[data-tab='inquiry']").await;
+    browser.find(&format!(".row[aria-current='true'][data-room='{room}']")).await;
+    browser.find_text(".room-title h2", "김해피").await;
+    browser
+        .wait_js("the tab opened", "return !document.querySelector('.rail-tab.hot[data-tab=\"inquiry\"]');", vec![])
+        .await;
 
     // Hold and alarm.
     browser.click(".room-tools [data-action='hold']").await;
@@ -184,6 +190,7 @@ async fn console_rooms_work_a_conversation() {
     browser.find_text(".room-badges .status", "종료").await;
     browser.type_into(".wrapup input[name=category]", "배송 문의").await;
     browser.type_into(".wrapup textarea[name=note]", "내일 도착 예정 안내").await;
+    browser.shot("wrap-up-form-ko").await;
     browser.click(".wrapup button[type=submit]").await;
     browser.find_text(".wrapup-done", "배송 문의").await;
     let closed = room_until(&app, &room, "the wrap-up", |r| r["wrap_up"].is_object()).await;
@@ -248,6 +255,88 @@ async fn console_rooms_work_a_conversation() {
     browser.shot("room-phone-ko").await;
     browser.click(".room-head .back").await;
     browser.find_text(".row .row-name", "Daniel Park").await;
+    browser.finish().await;
+    app.stop().await;
+}
+
+/// Customer names for a busy waiting list.
+const NAMES: [&str; 8] = ["최민준", "Emily Chen", "정하은", "윤도윤", "Sarah Kim", "강서연", "조예준", "한지우"];
+
+/// The admin's view of a busy queue: the AI agent's tab, keyset paging, sorting, an exact name
+/// search, and giving a waiting room to a counselor.
+#[tokio::test]
+async fn console_rooms_page_sort_and_assign() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    queue_live(&app).await;
+    let (agent_id, _) = counselor(&app, "kim.sangdam", "김상담", "agent", None).await;
+    let customers: Vec<Value> = (0..31)
+        .map(|n| json!({"name": format!("{} {:02}", NAMES[n % NAMES.len()], n + 1), "email": format!("c{n}@example.com")}))
+        .collect();
+    let rooms = futures_util::future::join_all(customers.into_iter().map(|c| hand_off(&app, c))).await;
+    assert_eq!(rooms.len(), 31);
+    let (with_bot, bot_customer) = app.open_conversation(json!({"name": "오하늘"})).await;
+    assert_eq!(app.post_message(&with_bot, &bot_customer, "안녕하세요", "c-1").await.0, 202);
+
+    let Some(mut browser) = Browser::start("console_rooms_admin", DESKTOP).await else { return };
+    browser.goto(&app.url("/console?lang=en#/rooms/waiting")).await;
+    browser.type_into("input[name=login]", &app.admin_login).await;
+    browser.type_into("input[name=password]", &app.admin_password).await;
+    browser.click("form.login button[type=submit]").await;
+    let rows = |n: u32| format!("return document.querySelectorAll('.rows .row').length === {n};");
+    browser.wait_js("a first page", &rows(30), vec![]).await;
+    wait_count(&browser, "waiting", 31).await;
+    wait_count(&browser, "bot", 1).await;
+    browser.click(".more").await;
+    browser.wait_js("the rest", &rows(31), vec![]).await;
+    let more_hidden = "return document.querySelector('.more').hidden;";
+    assert_eq!(browser.js(more_hidden, vec![]).await, json!(true), "nothing more to load");
+
+    // Oldest conversation first, as the API orders them.
+    let (_, oldest) =
+        app.call("GET", "/v1/rooms?status=waiting&sort=created_asc&limit=1", Some(&app.admin_token), None).await;
+    let oldest = oldest["rooms"][0]["id"].as_str().unwrap().to_owned();
+    browser.js("const s = document.querySelector('select[name=sort]'); s.value = 'created_asc'; s.dispatchEvent(new Event('change'));", vec![]).await;
+    let first = "return document.querySelector('.rows .row')?.dataset.room === arguments[0];";
+    browser.wait_js("the oldest room first", first, vec![json!(oldest)]).await;
+
+    // Names match exactly.
+    browser.js("document.querySelector('select[name=field]').value = 'name';", vec![]).await;
+    browser.type_into(".search input[name=q]", "Emily Chen 02").await;
+    browser.click(".search button[type=submit]").await;
+    browser.wait_js("one match", &rows(1), vec![]).await;
+    browser.find_text(".row .row-name", "Emily Chen 02").await;
+    browser.type_into(".search input[name=q]", "Emily").await;
+    browser.click(".search button[type=submit]").await;
+    browser.find_text(".list-status", "Nothing matches your search.").await;
+    browser.click(".searching button").await;
+    browser.wait_js("the first page again", &rows(30), vec![]).await;
+
+    // The admin gives a waiting room to a counselor.
+    let room = rooms[0].0.clone();
+    browser.click(&format!(".row[data-room='{room}']")).await;
+    browser.find(".room-tools [data-action='transfer']").await.click().await.expect("transfer");
+    browser.find_text(".room-dialog select option", "김상담").await;
+    browser.js("document.querySelector('.room-dialog select').value = arguments[0];", vec![json!(agent_id)]).await;
+    browser.click(".room-dialog button[type=submit]").await;
+    browser.find_text(".room-badges .status", "Received").await;
+    browser.find_text(".room-badges .assignee", "김상담").await;
+    wait_count(&browser, "waiting", 30).await;
+    let assigned = room_until(&app, &room, "the assignment", |r| r["assignee"]["id"] == json!(agent_id)).await;
+    assert_eq!(assigned["status"], "received");
+    browser.goto(&app.url(&format!("/console?lang=en#/rooms/waiting/{}", rooms[1].0))).await;
+    browser.find(".room-tools [data-action='receive']").await;
+    browser.shot("admin-waiting-en").await;
+
+    // The AI agent's rooms: visible to the admin, worked by the agent.
+    browser.click(".rail-tab[data-tab='bot']").await;
+    browser.click(&format!(".row[data-room='{with_bot}']")).await;
+    browser.find_text(".room-foot", "The AI agent is handling this conversation").await;
+    browser.fit(PHONE).await;
+    browser.goto(&app.url(&format!("/console?lang=en#/rooms/bot/{with_bot}"))).await;
+    browser.find_text(".room-title h2", "오하늘").await;
+    browser.click(".room-head .info-toggle").await;
+    browser.find_text(".room-info", "오하늘").await;
+    browser.shot("bot-room-details-phone-en").await;
     browser.finish().await;
     app.stop().await;
 }

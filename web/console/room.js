@@ -410,9 +410,11 @@ export function createRoom(ctx, id, view) {
           : `${room.ticket.helpdesk} #${room.ticket.id}`) : null],
       ])),
       h('section', null, h('h3', null, t('room.history')),
-        h('ol', { class: 'history' }, [...room.history].reverse().map((e) => h('li', { class: `h-${e.kind}` },
-          h('span', null, historyText(e)),
-          h('time', { datetime: e.at, title: dateTime(e.at) }, dateTime(e.at)))))));
+        room.history.length
+          ? h('ol', { class: 'history' }, [...room.history].reverse().map((e) => h('li', { class: `h-${e.kind}` },
+            h('span', null, historyText(e)),
+            h('time', { datetime: e.at, title: dateTime(e.at) }, dateTime(e.at)))))
+          : h('p', { class: 'muted' }, t('room.none'))));
   }
 
   let wanted = null;

@@ -6,7 +6,7 @@
 // last tab used.
 
 import { t } from './i18n.js';
-import { h, fill, announce, errorText } from './ui.js';
+import { h, fill, errorText } from './ui.js';
 import { withQuery } from './api.js';
 import { icon } from './rooms_icons.js';
 import { strings as listStrings, TABS, customerName } from './rooms_text.js';
@@ -148,11 +148,13 @@ function render(main, match, ctx) {
       }
       const who = customer ? customerName(customer) : '';
       const text = t('rooms.alarm_fired', { customer: who || t('rooms.anon', { id: data.room_id.slice(-6) }) });
-      announce(text, 'info');
+      const region = document.getElementById('announcer');
+      if (region) region.textContent = text;
+      // Shown longer than other notices, with a way to the room unless it is already open.
       const toasts = document.getElementById('toasts');
-      if (toasts && data.room_id !== roomId) {
+      if (toasts) {
         const toast = h('div', { class: 'toast alarm-toast', role: 'status' }, icon('alarm'), h('span', null, text),
-          h('a', { href: `#/rooms/${session.tab}/${data.room_id}` }, t('rooms.open')));
+          data.room_id !== roomId ? h('a', { href: `#/rooms/${session.tab}/${data.room_id}` }, t('rooms.open')) : null);
         toasts.append(toast);
         setTimeout(() => toast.remove(), 12000);
       }
@@ -175,7 +177,12 @@ function render(main, match, ctx) {
   if (focus && focus.startsWith('tab:')) rail.focus(focus.slice(4));
   else if (pane && focus) pane.focus(focus);
 
-  const ticker = setInterval(() => list.tick(), 30000);
+  // Every half minute the "3분 전" times move on and everything is read again: the stream only
+  // speaks of rooms the counselor can still see, so a room a colleague took is noticed here.
+  const ticker = setInterval(() => {
+    list.tick();
+    refresh();
+  }, 30000);
   ctx.onCleanup(() => {
     clearInterval(ticker);
     clearTimeout(soon);
