@@ -51,7 +51,15 @@ static CONSOLE: &[Asset] = &[
     asset!("i18n.js", JS, "console/i18n.js"),
     asset!("ui.js", JS, "console/ui.js"),
     asset!("launch.js", JS, "console/launch.js"),
+    asset!("launch-common.js", JS, "console/launch-common.js"),
+    asset!("launch-items.js", JS, "console/launch-items.js"),
+    asset!("launch-setup.js", JS, "console/launch-setup.js"),
+    asset!("launch-agent.js", JS, "console/launch-agent.js"),
+    asset!("launch-handoff.js", JS, "console/launch-handoff.js"),
+    asset!("launch-helpdesk.js", JS, "console/launch-helpdesk.js"),
     asset!("preview.js", JS, "console/preview.js"),
+    asset!("preview-turn.js", JS, "console/preview-turn.js"),
+    asset!("preview-script.js", JS, "console/preview-script.js"),
     asset!("rooms.js", JS, "console/rooms.js"),
 ];
 
