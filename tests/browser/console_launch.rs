@@ -92,6 +92,9 @@ async fn webchat_goes_live_through_the_checklist() {
         .await;
     press(&browser, "#sec-intro button[type=submit]").await;
     item_done(&browser, "intro_message").await;
+    browser.find_text("#sec-intro .mini-chat .bubble", "AI 상담원입니다").await;
+    scroll_to(&browser, "#sec-intro").await;
+    browser.shot("intro-ko").await;
 
     // Skills: switches.
     press(&browser, "#sec-skills input[role=switch][value=order_tracking]").await;
@@ -162,6 +165,18 @@ async fn webchat_goes_live_through_the_checklist() {
     browser.goto(&app.url("/console?lang=ko#/channels/webchat")).await;
     browser.find_text(".launch-head .badge", "운영 중").await;
     browser.shot("live-ko-phone").await;
+    // While live, a change that would break a required item is refused, and the switch stays on.
+    press(&browser, "#sec-skills input[role=switch][value=order_tracking]").await;
+    browser.find_text("#sec-skills .section-head .badge", "1개 켜짐").await;
+    press(&browser, "#sec-skills input[role=switch][value=human_handoff]").await;
+    browser.find_text("#sec-skills .form-status", "운영 중이라 스킬 항목을 깨뜨리는 변경은 저장하지 않았습니다").await;
+    browser
+        .wait_js(
+            "the switch back on",
+            "const s = document.querySelector('#sec-skills input[value=human_handoff]'); return s.checked && !s.disabled;",
+            vec![],
+        )
+        .await;
     scroll_to(&browser, "#sec-skills").await;
     browser.shot("skills-ko-phone").await;
 

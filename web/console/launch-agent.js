@@ -2,8 +2,8 @@
 // on for the channel, each with what it still needs.
 
 import { t, locale } from './i18n.js';
-import { h, fill, field, uid, announce, errorText, busy } from './ui.js';
-import { itemText } from './launch-items.js';
+import { h, fill, field, uid, announce, busy } from './ui.js';
+import { itemText, problem } from './launch-items.js';
 import { say } from './launch-common.js';
 
 const INTRO_MAX = 1000;
@@ -86,7 +86,7 @@ export function introSection(page) {
         await page.save({ intro_message: text.value.trim() || null });
         announce(t('intro.saved'));
       } catch (err) {
-        status.textContent = errorText(err);
+        status.textContent = problem(page.channel, err);
       }
     });
   });
@@ -126,7 +126,7 @@ export function skillsSection(page) {
           say(t(on ? 'skills.on' : 'skills.off', { name }));
         } catch (err) {
           input.checked = !on;
-          status.textContent = errorText(err);
+          status.textContent = problem(page.channel, err);
         } finally {
           input.disabled = false;
         }

@@ -3,7 +3,8 @@
 // result — the ticket link, or the helpdesk's own words when it refuses.
 
 import { t, locale } from './i18n.js';
-import { h, fill, field, uid, announce, errorText, busy } from './ui.js';
+import { h, fill, field, uid, announce, busy } from './ui.js';
+import { problem } from './launch-items.js';
 import { itemStatus } from './launch-agent.js';
 import * as helpdesk from './launch-helpdesk.js';
 
@@ -150,7 +151,7 @@ export function handoffSection(page) {
         await page.save({ handoff: settings });
         announce(t('handoff.saved'));
       } catch (err) {
-        status.textContent = errorText(err);
+        status.textContent = problem(page.channel, err);
       }
     });
   });
@@ -188,7 +189,7 @@ function testBlock(page) {
     } catch (err) {
       fill(result, h('div', { class: 'result bad' },
         h('p', { class: 'result-title' }, t('handoff.test_failed')),
-        h('p', null, errorText(err))));
+        h('p', null, problem(page.channel, err))));
     }
   }));
   return h('div', { class: 'test-block' },

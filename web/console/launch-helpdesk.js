@@ -2,7 +2,8 @@
 // with the helpdesk when saved; the answer says whether it accepted them, in its own words.
 
 import { t } from './i18n.js';
-import { h, fill, field, announce, errorText, busy } from './ui.js';
+import { h, fill, field, announce, busy } from './ui.js';
+import { problem } from './launch-items.js';
 
 export const strings = {
   ko: {
@@ -95,7 +96,7 @@ export function helpdeskConnect(page, onConnected) {
         await page.changed();
         drawFields();
       } catch (err) {
-        fill(status, h('p', { class: 'error-box' }, errorText(err)));
+        fill(status, h('p', { class: 'error-box' }, problem(page.channel, err)));
       }
     });
   });

@@ -4,6 +4,7 @@
 // here applies.
 
 import { t } from './i18n.js';
+import { errorText } from './ui.js';
 import { skillName } from './launch-common.js';
 
 export const strings = {
@@ -15,6 +16,9 @@ export const strings = {
     'item.handoff': '상담 연결(핸드오프)',
     'item.handoff_tested': '핸드오프 테스트',
     'item.preview_tested': '미리보기 테스트',
+    'err.would_break_live': '에이전트가 운영 중이라 {items} 항목을 깨뜨리는 변경은 저장하지 않았습니다. 먼저 에이전트를 끄거나 다르게 바꿔 주세요.',
+    'err.launch_blocked': '아직 켤 수 없습니다. 먼저 완료할 항목: {items}',
+    'err.origin': '사이트 주소는 경로 없이 scheme://host[:port] 형식으로 입력해 주세요. 예: https://shop.example',
     'it.setup.loaded': '{origin}에서 위젯이 로드되었습니다.',
     'it.setup.no_origin': '위젯을 넣을 사이트 주소를 허용 목록에 추가하고, 위젯 코드를 넣은 페이지를 열어 주세요.',
     'it.setup.not_loaded': '{origins}에서 아직 위젯이 로드되지 않았습니다. 위젯 코드를 넣은 페이지를 열어 주세요.',
@@ -47,6 +51,9 @@ export const strings = {
     'item.handoff': 'Handoff',
     'item.handoff_tested': 'Handoff tested',
     'item.preview_tested': 'Preview tested',
+    'err.would_break_live': 'The agent is live, and this change would break {items}, so it was not saved. Turn the agent off first, or change something else.',
+    'err.launch_blocked': "The agent can't be turned on yet. Complete first: {items}",
+    'err.origin': 'Give the site as scheme://host[:port], without a path, e.g. https://shop.example',
     'it.setup.loaded': 'The widget was loaded on {origin}.',
     'it.setup.no_origin': 'Add the site the widget goes on to the allowed sites, then open a page of it with the widget snippet.',
     'it.setup.not_loaded': 'The widget has not been loaded on {origins} yet. Open a page there with the widget snippet.',
@@ -76,6 +83,15 @@ export const strings = {
 /** The item's title on `channel`. */
 export function title(channel, id) {
   return id === 'channel_setup' ? t(`item.channel_setup.${channel}`) : t('item.' + id);
+}
+
+/** A failed change in words: the launch refusals name their items; the rest as the API says. */
+export function problem(channel, err) {
+  const items = () => ((err.body && err.body.blocking) || []).map((id) => title(channel, id)).join(', ');
+  if (err.code === 'would_break_live') return t('err.would_break_live', { items: items() });
+  if (err.code === 'launch_blocked') return t('err.launch_blocked', { items: items() });
+  if (err.code === 'invalid_settings' && /^allowed_origins:/.test(err.message)) return t('err.origin');
+  return errorText(err);
 }
 
 /** What the item says, in the reader's language. */

@@ -2,9 +2,9 @@
 // the test page; for SMS the Twilio account, number and webhook, verified with Twilio.
 
 import { t, dateTime, locale } from './i18n.js';
-import { h, fill, field, announce, errorText, busy } from './ui.js';
+import { h, fill, field, announce, busy } from './ui.js';
 import { copyButton, say } from './launch-common.js';
-import { itemText } from './launch-items.js';
+import { itemText, problem } from './launch-items.js';
 
 export const strings = {
   ko: {
@@ -101,7 +101,7 @@ export function widgetSection(page) {
       say(t('setup.saved_origins'));
       return true;
     } catch (err) {
-      formStatus.textContent = errorText(err);
+      formStatus.textContent = problem(page.channel, err);
       return false;
     }
   };
@@ -198,7 +198,7 @@ export function smsSection(page) {
         token.value = '';
         announce(t('sms.saved'));
       } catch (err) {
-        status.textContent = errorText(err);
+        status.textContent = problem(page.channel, err);
       }
     });
   });
@@ -207,7 +207,7 @@ export function smsSection(page) {
     try {
       await page.changed(await page.ctx.api('POST', '/v1/channels/sms/verify'));
     } catch (err) {
-      status.textContent = errorText(err);
+      status.textContent = problem(page.channel, err);
     }
   }));
   const webhook = h('code', null, page.ch.sms_webhook_url || '');

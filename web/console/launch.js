@@ -5,7 +5,7 @@
 // card and the launch history.
 
 import { t, dateTime, locale } from './i18n.js';
-import { h, fill, announce, errorText, busy } from './ui.js';
+import { h, fill, announce, busy } from './ui.js';
 import * as common from './launch-common.js';
 import * as setup from './launch-setup.js';
 import * as agent from './launch-agent.js';
@@ -215,7 +215,7 @@ function switchArea(page) {
       if (err.body && Array.isArray(err.body.blocking)) {
         await page.changed({ ...launch, blocking: err.body.blocking });
       }
-      announce(errorText(err), 'error');
+      announce(items.problem(page.channel, err), 'error');
     }
   }));
   let note;
