@@ -596,3 +596,131 @@ async fn a_stream_on_one_process_sees_messages_written_by_another() {
     other.stop().await.unwrap();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_engines_own_demo_page_may_always_load_the_widget() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let listed = json!({"allowed_origins": ["https://shop.example"]});
+    assert_eq!(app.call("PATCH", "/v1/channels/webchat", Some(&app.admin_token), Some(listed)).await.0, 200);
+    let settings = |origin: &str, same_origin: bool| {
+        let mut req = app.http.get(app.url("/v1/webchat/settings")).header("X-Widget-Key", &app.widget_key);
+        req = req.header("Origin", origin);
+        if same_origin {
+            req = req.header("Sec-Fetch-Site", "same-origin");
+        }
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(settings(&app.base, false).await, 403, "another site is refused");
+    assert_eq!(settings(&app.base, true).await, 200, "the engine's own page (/demo) is not");
+    let open = app
+        .http
+        .post(app.url("/v1/webchat/conversations"))
+        .header("X-Widget-Key", &app.widget_key)
+        .header("Origin", &app.base)
+        .header("Sec-Fetch-Site", "same-origin")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(open.status(), 201);
+    let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
+    assert_eq!(channel["seen_origins"], json!([]), "an unlisted origin is not recorded: {channel}");
+
+    // Listed, it counts like any site. A same-origin GET has no Origin: the widget sends its
+    // page's origin as the Referer.
+    let listed = json!({"allowed_origins": ["https://shop.example", app.base]});
+    assert_eq!(app.call("PATCH", "/v1/channels/webchat", Some(&app.admin_token), Some(listed)).await.0, 200);
+    let res = app
+        .http
+        .get(app.url("/v1/webchat/settings"))
+        .header("X-Widget-Key", &app.widget_key)
+        .header("Referer", format!("{}/", app.base))
+        .header("Sec-Fetch-Site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, launch) = app.call("GET", "/v1/channels/webchat/launch", Some(&app.admin_token), None).await;
+    let setup = launch["items"].as_array().unwrap().iter().find(|i| i["id"] == "channel_setup").unwrap().clone();
+    assert_eq!(setup["done"], true, "{setup}");
+    app.stop().await;
+}
+
+/// The next event named `name` on the stream.
+async fn next_named(stream: &mut SseReader, name: &str) -> Value {
+    loop {
+        let event = stream.next(10).await;
+        if event.event.as_deref() == Some(name) {
+            return serde_json::from_str(&event.data).unwrap();
+        }
+    }
+}
+
+async fn the_customer_hears_who_answers_and_when_it_ends(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    common::rooms::queue_live(&app).await;
+    let (_, kim) = common::rooms::counselor(&app, "kim.c", "김상담", "agent", None).await;
+    let (id, token) = app.open_conversation(json!({"name": "김해피"})).await;
+    let events = app.url(&format!("/v1/webchat/conversations/{id}/events?status=true"));
+    let mut stream = SseReader::new(app.http.get(&events).bearer_auth(&token).send().await.unwrap());
+    let first = stream.next(5).await;
+    assert_eq!((first.event.as_deref(), first.id.as_deref()), (Some("status"), None), "the state comes first");
+    let state: Value = serde_json::from_str(&first.data).unwrap();
+    assert_eq!((state["status"].as_str(), &state["handoff"]), (Some("bot"), &Value::Null), "{state}");
+
+    // A handoff: its message, then the state naming the handoff at the message's own time.
+    assert_eq!(app.post_message(&id, &token, "상담원 연결해주세요", "h-1").await.0, 202);
+    let handoff_message = loop {
+        let m = next_named(&mut stream, "message").await;
+        if m["author"] == "bot" {
+            break m;
+        }
+    };
+    let state = next_named(&mut stream, "status").await;
+    assert_eq!(state["status"], "waiting", "{state}");
+    assert_eq!(state["handoff"]["action"], "queue");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(at(&state["handoff"]["at"]), at(&handoff_message["created_at"]));
+
+    // Taken and answered: the counselor's name on the state and on the reply; closed: the end.
+    assert_eq!(common::rooms::act(&app, &kim, &id, "receive", None).await.0, 200);
+    let state = next_named(&mut stream, "status").await;
+    assert_eq!((state["status"].as_str(), state["counselor_name"].as_str()), (Some("received"), Some("김상담")));
+    let reply = json!({"text": "안녕하세요, 김상담입니다."});
+    assert_eq!(common::rooms::act(&app, &kim, &id, "messages", Some(reply)).await.0, 201);
+    let m = next_named(&mut stream, "message").await;
+    assert_eq!((m["author"].as_str(), m["author_name"].as_str()), (Some("counselor"), Some("김상담")), "{m}");
+    assert_eq!(common::rooms::act(&app, &kim, &id, "close", None).await.0, 200);
+    let state = loop {
+        let state = next_named(&mut stream, "status").await;
+        if state["status"] == "closed" {
+            break state;
+        }
+    };
+    assert_eq!((state["close_type"].as_str(), &state["counselor_name"]), (Some("counselor"), &Value::Null));
+    assert!(state["closed_at"].is_string(), "{state}");
+
+    // History tells the same.
+    let res = app
+        .http
+        .get(app.url(&format!("/v1/webchat/conversations/{id}/messages")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["conversation"]["status"], "closed", "{body}");
+    let named: Vec<_> = body["messages"].as_array().unwrap().iter().filter_map(|m| m["author_name"].as_str()).collect();
+    assert_eq!(named, ["김상담"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_customer_hears_who_answers_and_when_it_ends_on_sqlite() {
+    the_customer_hears_who_answers_and_when_it_ends(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_customer_hears_who_answers_and_when_it_ends_on_postgres() {
+    the_customer_hears_who_answers_and_when_it_ends(Backend::Postgres).await;
+}

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -23,8 +23,8 @@ use super::{Accepted, ApiResult, AppState, Created};
 use crate::channels::ChannelKind;
 use crate::events::ConsoleEvent;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
-use crate::rooms::{CustomerIdentity, Message, RoomStatus, inbound};
-use crate::webchat::{self, WidgetSettings};
+use crate::rooms::{CustomerIdentity, RoomStatus, inbound};
+use crate::webchat::{self, ConversationState, CustomerMessage, Names, Page, WidgetSettings};
 
 /// How many messages one store read of the live stream takes.
 const STREAM_BATCH: i64 = 200;
@@ -72,10 +72,12 @@ struct PostedMessage {
     message_id: MessageId,
 }
 
-/// A conversation's messages, oldest first.
+/// A conversation's messages, oldest first, and where it stands.
 #[derive(Serialize, JsonSchema)]
 struct MessageList {
-    messages: Vec<Message>,
+    messages: Vec<CustomerMessage>,
+    /// With the agent, with counselors (and which one), or closed.
+    conversation: ConversationState,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -85,6 +87,17 @@ struct EventsQuery {
     token: Option<String>,
     /// Resume after this event id (the `Last-Event-ID` header wins when both are sent).
     last_event_id: Option<i64>,
+    /// Also send `status` events: the conversation's state at the start and on every change.
+    #[serde(default)]
+    status: bool,
+}
+
+/// The page a widget request comes from: its `Origin` (or, for a same-origin `GET`, which has
+/// none, the `Referer` the widget sends), and whether the browser says it is the engine's own.
+fn page(headers: &HeaderMap) -> Page<'_> {
+    let origin = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+    let engine_own = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"same-origin");
+    Page { origin, engine_own }
 }
 
 async fn settings(
@@ -92,8 +105,7 @@ async fn settings(
     WidgetKey(key): WidgetKey,
     headers: HeaderMap,
 ) -> ApiResult<Json<WidgetSettings>> {
-    let page = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
-    Ok(Json(webchat::widget_settings(&s.launcher(), key.as_deref(), page).await?))
+    Ok(Json(webchat::widget_settings(&s.launcher(), key.as_deref(), page(&headers)).await?))
 }
 
 async fn open(
@@ -102,9 +114,9 @@ async fn open(
     headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
 ) -> ApiResult<Created<Opened>> {
-    let page = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let (room, token) =
-        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page, body.customer).await?;
+        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page(&headers), body.customer)
+            .await?;
     Ok(Created(Opened { conversation_id: room.id, token: token.expose().to_owned() }))
 }
 
@@ -153,7 +165,8 @@ async fn history(
     ApiPath(p): ApiPath<ConversationPath>,
 ) -> ApiResult<Json<MessageList>> {
     let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
-    Ok(Json(MessageList { messages: webchat::history(s.store.as_ref(), ws, p.id).await? }))
+    let (messages, conversation) = webchat::history(s.store.as_ref(), ws, p.id).await?;
+    Ok(Json(MessageList { messages, conversation }))
 }
 
 async fn events(
@@ -177,7 +190,7 @@ async fn events(
         None => query.last_event_id.unwrap_or(0).max(0),
     };
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(stream_room(s, ws, p.id, resume_from, tx));
+    tokio::spawn(stream_room(s, ws, p.id, resume_from, query.status, tx));
     let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut response = sse.into_response();
     // Proxies must not buffer the stream.
@@ -186,17 +199,26 @@ async fn events(
 }
 
 /// Feeds one SSE connection: everything after `last` from the store, then more on each wake-up,
-/// until the client goes away or the server shuts down.
+/// until the client goes away or the server shuts down. With `status`, the conversation's state
+/// goes first and again whenever it changes (a close or an assignment stores no message, so
+/// the workspace's room announcements wake the stream too).
 async fn stream_room(
     s: AppState,
     ws: WorkspaceId,
     room: RoomId,
     mut last: i64,
+    status: bool,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
     // Subscribe before the first read, so nothing committed in between is missed.
     let mut watch = s.hub.subscribe(room);
+    let mut rooms = status.then(|| s.hub.console(ws));
+    let mut names = Names::new(s.store.as_ref(), ws);
+    let mut sent_state: Option<ConversationState> = None;
     loop {
+        // The state is read before the messages: every message it may mention (the handoff
+        // message) is then sent before it.
+        let state = if status { stream_state(&mut names, room).await } else { None };
         let batch = match s.store.messages_after(ws, room, last, STREAM_BATCH).await {
             Ok(batch) => batch,
             Err(e) => {
@@ -207,7 +229,8 @@ async fn stream_room(
         let full = batch.len() as i64 == STREAM_BATCH;
         for message in batch {
             last = message.seq;
-            let event = Event::default().id(message.seq.to_string()).event("message").json_data(&message);
+            let seq = message.seq.to_string();
+            let event = Event::default().id(seq).event("message").json_data(names.message(message).await);
             let Ok(event) = event else { continue };
             if tx.send(Ok(event)).await.is_err() {
                 return;
@@ -216,11 +239,42 @@ async fn stream_room(
         if full {
             continue;
         }
+        if let Some(state) = state
+            && sent_state.as_ref() != Some(&state)
+        {
+            let Ok(event) = Event::default().event("status").json_data(&state) else { return };
+            if tx.send(Ok(event)).await.is_err() {
+                return;
+            }
+            sent_state = Some(state);
+        }
         tokio::select! {
             _ = watch.changed() => {}
+            _ = room_announced(rooms.as_mut(), room) => {}
             _ = tokio::time::sleep(STREAM_POLL) => {}
             _ = tx.closed() => return,
             _ = s.shutdown.cancelled() => return,
+        }
+    }
+}
+
+async fn stream_state(names: &mut Names<'_>, room: RoomId) -> Option<ConversationState> {
+    webchat::view::state(names, room)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, %room, "live stream could not read the conversation's state"))
+        .ok()
+}
+
+/// Waits until the workspace's consoles are told about `room` (or told to catch up); never
+/// returns without a subscription.
+async fn room_announced(rooms: Option<&mut broadcast::Receiver<ConsoleEvent>>, room: RoomId) {
+    let Some(rooms) = rooms else { return std::future::pending().await };
+    loop {
+        match rooms.recv().await {
+            Ok(event) if event.room_id() == room => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => return std::future::pending().await,
         }
     }
 }
@@ -231,7 +285,7 @@ async fn widget_js() -> Response {
             (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        webchat::WIDGET_JS,
+        webchat::WIDGET_JS.as_str(),
     )
         .into_response()
 }
@@ -275,7 +329,7 @@ pub fn routes() -> ApiRouter<AppState> {
             get_with(events, |op| {
                 op.tag("webchat")
                     .summary("Live messages as server-sent events")
-                    .description("`text/event-stream`; each event is named `message`, its id is the message's sequence number and its data the message as JSON. Resume with `Last-Event-ID` (or `?last_event_id=`).")
+                    .description("`text/event-stream`; each event named `message` has the message's sequence number as its id and the message as JSON (a counselor's reply with `author_name`). Resume with `Last-Event-ID` (or `?last_event_id=`). With `?status=true`, events named `status` (no id) carry the conversation's state: first, and again on every change (handed off, assigned, closed).")
             }),
         )
         .layer(cors)

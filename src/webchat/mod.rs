@@ -4,6 +4,10 @@
 //! accessed with the bearer token returned when it was opened, which only the customer's browser
 //! holds. The engine serves the widget script itself ([`WIDGET_JS`]).
 
+pub mod view;
+
+use std::sync::LazyLock;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -11,12 +15,17 @@ use crate::channels::{Channel, ChannelKind};
 use crate::clock::Clock;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
 use crate::launch::Launcher;
-use crate::rooms::{CustomerIdentity, Message, Room, RoomStatus};
+use crate::rooms::{CustomerIdentity, Room, RoomStatus};
 use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
+pub use view::{ConversationState, CustomerMessage, Names};
 
-/// The embeddable widget, served at `/widget.js`.
-pub const WIDGET_JS: &str = include_str!("../../web/widget.js");
+/// The embeddable widget, served at `/widget.js`: `web/widget.js` with `web/widget.css` put in
+/// as a string where the script says so (kept apart so each reads as what it is).
+pub static WIDGET_JS: LazyLock<String> = LazyLock::new(|| {
+    let css = serde_json::to_string(include_str!("../../web/widget.css")).unwrap_or_default();
+    include_str!("../../web/widget.js").replacen("'/* sangdam:widget.css */'", &css, 1)
+});
 
 /// How many messages a history read returns at most (the most recent ones).
 pub const HISTORY_LIMIT: i64 = 500;
@@ -66,6 +75,16 @@ pub struct WidgetSettings {
     pub color: Option<String>,
 }
 
+/// The page the widget runs on, as its request tells.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page<'a> {
+    /// The page's `Origin` (or the origin of its `Referer`).
+    pub origin: Option<&'a str>,
+    /// The browser says the page is on the engine's own origin (`Sec-Fetch-Site: same-origin`):
+    /// the engine's demo page, which may always load the widget to try it.
+    pub engine_own: bool,
+}
+
 /// The webchat channel a widget key names.
 pub async fn channel_for_key(store: &dyn Store, key: Option<&str>) -> Result<Channel, WebchatError> {
     let key = key.filter(|k| !k.is_empty() && k.len() <= 128).ok_or(WebchatError::BadWidgetKey)?;
@@ -77,10 +96,10 @@ pub async fn channel_for_key(store: &dyn Store, key: Option<&str>) -> Result<Cha
 pub async fn widget_settings(
     launcher: &Launcher<'_>,
     key: Option<&str>,
-    page_origin: Option<&str>,
+    page: Page<'_>,
 ) -> Result<WidgetSettings, WebchatError> {
     let channel = channel_for_key(launcher.store, key).await?;
-    if let Some(origin) = allowed_origin(&channel, page_origin)? {
+    if let Some(origin) = allowed_origin(&channel, page)? {
         let ws = channel.workspace_id;
         if launcher.store.record_widget_origin(ws, &origin, launcher.clock.now()).await? {
             // The widget must load even if the checklist can't be updated right now; the next
@@ -95,12 +114,13 @@ pub async fn widget_settings(
 }
 
 /// The page's origin when the channel lists it; an error when the channel lists others. A channel
-/// that lists none yet accepts every page (so it can be tried out) but records none.
-fn allowed_origin(channel: &Channel, page_origin: Option<&str>) -> Result<Option<String>, WebchatError> {
+/// that lists none yet accepts every page (so it can be tried out) but records none, and the
+/// engine's own pages are always accepted (recorded only when listed, like any other origin).
+fn allowed_origin(channel: &Channel, page: Page<'_>) -> Result<Option<String>, WebchatError> {
     let allowed = &channel.settings.allowed_origins;
-    match page_origin.and_then(normalise_origin) {
+    match page.origin.and_then(normalise_origin) {
         Some(origin) if allowed.contains(&origin) => Ok(Some(origin)),
-        Some(origin) if !allowed.is_empty() => Err(WebchatError::OriginNotAllowed(origin)),
+        Some(origin) if !allowed.is_empty() && !page.engine_own => Err(WebchatError::OriginNotAllowed(origin)),
         _ => Ok(None),
     }
 }
@@ -110,11 +130,11 @@ pub async fn open_conversation(
     store: &dyn Store,
     clock: &dyn Clock,
     key: Option<&str>,
-    page_origin: Option<&str>,
+    page: Page<'_>,
     identity: CustomerIdentity,
 ) -> Result<(Room, Secret), WebchatError> {
     let channel = channel_for_key(store, key).await?;
-    allowed_origin(&channel, page_origin)?;
+    allowed_origin(&channel, page)?;
     let identity = valid_identity(identity)?;
     let token = secret::generate(TokenKind::Conversation);
     let room = store
@@ -143,9 +163,20 @@ pub async fn authorize(store: &dyn Store, token: Option<&str>, room: RoomId) -> 
     }
 }
 
-/// The conversation's most recent messages, oldest first.
-pub async fn history(store: &dyn Store, ws: WorkspaceId, room: RoomId) -> Result<Vec<Message>, WebchatError> {
-    Ok(store.recent_messages(ws, room, HISTORY_LIMIT).await?)
+/// The conversation's most recent messages, oldest first, with their counselors' names, and
+/// where the conversation stands.
+pub async fn history(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    room: RoomId,
+) -> Result<(Vec<CustomerMessage>, ConversationState), WebchatError> {
+    let mut names = Names::new(store, ws);
+    let state = view::state(&mut names, room).await?;
+    let mut messages = Vec::new();
+    for message in store.recent_messages(ws, room, HISTORY_LIMIT).await? {
+        messages.push(names.message(message).await);
+    }
+    Ok((messages, state))
 }
 
 /// `scheme://host[:port]` of an `Origin` or `Referer` value, for http and https pages only.
@@ -198,6 +229,13 @@ fn valid_identity(mut c: CustomerIdentity) -> Result<CustomerIdentity, WebchatEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_widget_script_carries_its_stylesheet() {
+        let css = serde_json::to_string(include_str!("../../web/widget.css")).unwrap();
+        assert!(WIDGET_JS.contains(&format!("const STYLE = {css};")));
+        assert!(!WIDGET_JS.contains("sangdam:widget.css"), "the placeholder is gone");
+    }
 
     #[test]
     fn origins_are_normalised() {
