@@ -51,6 +51,7 @@ async fn health_and_openapi_document_every_route() {
         "POST /v1/channels/{channel}/launch/turn-off",
         "GET /v1/channels/{channel}/launch/history",
         "POST /v1/channels/sms/verify",
+        "GET /v1/skills",
         "POST /v1/channels/{channel}/handoff/test",
         "GET /v1/helpdesks",
         "GET /v1/helpdesks/{name}",

@@ -341,3 +341,46 @@ async fn sms_setup_is_verified_with_twilio() {
     assert!(setup["detail"].as_str().unwrap().starts_with("Not verified yet: Twilio is busy"), "{setup}");
     app.stop().await;
 }
+
+/// The skill catalogue the console's switches come from: names and descriptions in both languages,
+/// a few examples, and the prerequisites the deployment does not meet.
+#[tokio::test]
+async fn the_skill_catalogue_names_unmet_prerequisites() {
+    let no_articles = tempfile::tempdir().unwrap();
+    let dir = no_articles.path().to_owned();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, std::sync::Arc::new(sangdam::clock::SystemClock), move |c| {
+        c.agent.knowledge_dir = dir;
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = Some(app.admin_token.as_str());
+    let (status, body) = app.call("GET", "/v1/skills?channel=sms", admin, None).await;
+    assert_eq!(status, 200, "{body}");
+    let skills = body["skills"].as_array().unwrap();
+    let ids: Vec<_> = skills.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"order_tracking") && ids.contains(&"human_handoff"), "{ids:?}");
+    let skill = |id: &str| skills.iter().find(|s| s["id"] == id).unwrap();
+    let tracking = skill("order_tracking");
+    assert_eq!(tracking["name"]["ko"], "주문·배송 조회");
+    assert!(!tracking["description"]["en"].as_str().unwrap().is_empty());
+    assert_eq!(tracking["prerequisites"], json!(["commerce"]));
+    assert_eq!(tracking["unmet"], json!([]), "the demo shop is the commerce integration");
+    assert!((1..=3).contains(&tracking["examples"]["ko"].as_array().unwrap().len()));
+    let faq = skill("faq");
+    assert_eq!(faq["unmet"][0]["prerequisite"], "knowledge", "{faq}");
+    assert!(faq["unmet"][0]["detail"].as_str().unwrap().contains("knowledge article"));
+
+    // Switching on a skill whose prerequisite is unmet leaves the checklist's item open, saying why.
+    let (_, channel) = app.call("PATCH", "/v1/channels/sms", admin, Some(json!({"skills": ["faq"]}))).await;
+    let detail = item(&channel["launch"], "skills")["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("faq needs at least one knowledge article"), "{detail}");
+
+    assert_eq!(app.call("GET", "/v1/skills?channel=fax", admin, None).await.0, 404);
+    assert_eq!(app.call("GET", "/v1/skills?chanel=sms", admin, None).await.0, 400);
+    assert_eq!(app.call("GET", "/v1/skills", None, None).await.0, 401);
+    let agent = agent_token(&app).await;
+    assert_eq!(app.call("GET", "/v1/skills", Some(&agent), None).await.0, 403);
+    app.stop().await;
+}

@@ -14,6 +14,7 @@ mod pages;
 mod queue_settings;
 mod rooms;
 pub mod server;
+mod skills;
 mod sms;
 mod system;
 mod webchat;
@@ -165,6 +166,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .merge(system::routes())
         .merge(accounts::routes())
         .merge(channels::routes())
+        .merge(skills::routes())
         .merge(handoffs::routes())
         .merge(sms::routes())
         .merge(webchat::routes())

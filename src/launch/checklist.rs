@@ -121,7 +121,8 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    fn unmet(&self, p: Prerequisite) -> Option<&'static str> {
+    /// What is missing for the prerequisite `p`, in plain words; `None` when it is met.
+    pub fn unmet(&self, p: Prerequisite) -> Option<&'static str> {
         match p {
             Prerequisite::Commerce if self.commerce.is_none() => Some("a commerce integration"),
             Prerequisite::Knowledge if self.knowledge_articles == 0 => Some("at least one knowledge article"),
