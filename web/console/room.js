@@ -78,6 +78,9 @@ export function createRoom(ctx, id, view) {
   const info = h('aside', { class: 'room-info', 'aria-label': t('room.info'), id: `room-info-${id}` });
   infoToggle.setAttribute('aria-controls', info.id);
   infoToggle.addEventListener('click', () => toggleInfo());
+  info.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && el.classList.contains('info-open')) toggleInfo(false);
+  });
   const body = h('div', { class: 'room-body' }, h('div', { class: 'room-chat' }, alert, scroller, foot), info);
   fill(el, head, body);
 
@@ -283,7 +286,7 @@ export function createRoom(ctx, id, view) {
     const c = room.customer;
     const closeBtn = h('button', { type: 'button', class: 'icon-button info-close', onclick: () => toggleInfo(false) },
       icon('x'), h('span', { class: 'visually-hidden' }, t('room.info_close')));
-    fill(info, closeBtn,
+    fill(info, h('div', { class: 'info-head' }, h('h2', null, t('room.info')), closeBtn),
       h('section', null, h('h3', null, t('room.customer')), definitions([
         [t('room.name'), c.name],
         [t('room.email'), c.email],
