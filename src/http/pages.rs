@@ -67,6 +67,7 @@ static CONSOLE: &[Asset] = &[
     asset!("rooms_icons.js", JS, "console/rooms_icons.js"),
     asset!("room.js", JS, "console/room.js"),
     asset!("room_actions.js", JS, "console/room_actions.js"),
+    asset!("room_text.js", JS, "console/room_text.js"),
 ];
 
 static DEMO: &[Asset] = &[asset!("demo.html", HTML, "demo.html"), asset!("demo.js", JS, "demo.js")];

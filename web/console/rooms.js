@@ -12,15 +12,15 @@ import { icon } from './rooms_icons.js';
 import { strings as listStrings, TABS, customerName } from './rooms_text.js';
 import { session, adopt, attach, detach, remember, settle, opened } from './rooms_live.js';
 import { createRail, createList, tabsFor } from './rooms_list.js';
-import { createRoom, placeholder, strings as roomStrings } from './room.js';
-import { strings as actionStrings } from './room_actions.js';
+import { createRoom, placeholder } from './room.js';
+import { strings as roomStrings } from './room_text.js';
 
 const merge = (...all) => ({
   ko: Object.assign({}, ...all.map((s) => s.ko)),
   en: Object.assign({}, ...all.map((s) => s.en)),
 });
 
-export const strings = merge(listStrings, roomStrings, actionStrings);
+export const strings = merge(listStrings, roomStrings);
 
 export const nav = [{ href: '#/rooms', label: 'nav.rooms' }];
 
