@@ -42,6 +42,10 @@ struct Args {
     /// A PostgreSQL server to run on (a database of its own is created there) instead of SQLite.
     #[arg(long)]
     database_url: Option<String>,
+    /// PostgreSQL only: seed, switch auto-close on and stop, keeping the database (for profiling
+    /// the sweep with `sangdam rooms sweep` on copies of it). Pass `--requests 1` to skip most of the lists.
+    #[arg(long)]
+    seed_only: bool,
 }
 
 const OTHER_OPEN: i64 = 50_000;
@@ -49,6 +53,10 @@ const OTHER_OPEN: i64 = 50_000;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    anyhow::ensure!(
+        !args.seed_only || args.database_url.is_some(),
+        "--seed-only keeps a PostgreSQL database: give --database-url"
+    );
     let dir = tempfile::tempdir()?;
     let url = match &args.database_url {
         Some(server_url) => fresh_pg_database(server_url).await?,
@@ -116,6 +124,10 @@ async fn main() -> anyhow::Result<()> {
         ..QueueSettings::default()
     };
     store.save_queue_settings(ws, &settings, None, now).await?;
+    if args.seed_only {
+        eprintln!("seeded and kept: {url}");
+        return Ok(());
+    }
     let started = Instant::now();
     let closed = sweeper::auto_close(store.as_ref(), &Effects::default(), Utc::now(), false, |_| {}).await?;
     let sweep_seconds = started.elapsed().as_secs_f64();

@@ -25,7 +25,7 @@ use crate::sms::outbox::Outbox;
 use crate::store::{Store, StoreResult};
 
 /// Rooms read and closed per batch.
-const BATCH: i64 = 5_000;
+const BATCH: i64 = 10_000;
 
 /// Alarms fired per batch.
 const ALARM_BATCH: i64 = 500;
