@@ -283,6 +283,10 @@ async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Res
         }
     };
     let (agent, _) = crate::agent::build::build(&config.agent)?;
+    if let Some(e) = scripts.iter().find_map(|(f, s)| crate::simulate::check_skills(&agent, f, s).err()) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
     let (mut turns, mut failed) = (0usize, 0usize);
     for (file, script) in &scripts {
         for result in crate::simulate::run(&agent, file, script).await {

@@ -11,7 +11,8 @@
 //!     expect: { handoff: true }
 //! ```
 //! JSON is read too, being YAML. Every skill of the catalogue that runs on the script's channel is
-//! enabled, as a fully configured channel would have it; `handoff:` (the channel's handoff
+//! enabled, as a fully configured channel would have it, unless `skills:` lists the ones to enable
+//! (a script saved from the preview lists the channel's); `handoff:` (the channel's handoff
 //! settings) may be given to try a handoff message or `max_fallbacks`. A turn that hands off shows
 //! the ticket it would create; nothing is sent.
 
@@ -42,6 +43,9 @@ pub struct Script {
     /// The channel's handoff settings; a queue handoff with the default message when absent.
     #[serde(default)]
     pub handoff: Option<HandoffSettings>,
+    /// The skills enabled on the channel; every skill that runs on it when absent.
+    #[serde(default)]
+    pub skills: Option<Vec<String>>,
     /// The conversation.
     pub turns: Vec<ScriptTurn>,
 }
@@ -121,6 +125,20 @@ pub fn read(path: &Path) -> Result<Script, String> {
     Ok(script)
 }
 
+/// Checks that every skill the script enables exists and runs on its channel.
+pub fn check_skills(agent: &Agent, path: &Path, script: &Script) -> Result<(), String> {
+    for id in script.skills.iter().flatten() {
+        match agent.catalog.iter().find(|s| &s.id == id) {
+            None => return Err(format!("{}: unknown skill {id:?} in `skills`", path.display())),
+            Some(skill) if !skill.channels.contains(&script.channel) => {
+                return Err(format!("{}: skill {id:?} does not run on {}", path.display(), script.channel.as_str()));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// The settings of a channel with every skill that runs on it enabled.
 pub fn full_settings(agent: &Agent, channel: ChannelKind) -> ChannelSettings {
     ChannelSettings {
@@ -133,6 +151,9 @@ pub fn full_settings(agent: &Agent, channel: ChannelKind) -> ChannelSettings {
 /// Runs a script; one result per turn.
 pub async fn run(agent: &Agent, file: &Path, script: &Script) -> Vec<TurnResult> {
     let mut settings = full_settings(agent, script.channel);
+    if let Some(skills) = &script.skills {
+        settings.skills = skills.clone();
+    }
     if script.handoff.is_some() {
         settings.handoff = script.handoff.clone();
     }

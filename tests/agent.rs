@@ -253,6 +253,22 @@ fn simulate_reports_failures() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("broken.yaml:4") && stderr.contains("expekt"), "{stderr}");
+
+    for (name, skills, complaint) in [
+        ("unknown.yaml", "[greeting, refunds]", "unknown skill \"refunds\""),
+        ("elsewhere.yaml", "[greeting]\nchannel: sms", ""),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, format!("name: skills\nskills: {skills}\nturns:\n  - say: 안녕하세요\n")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sangdam")).arg("simulate").arg(&file).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if complaint.is_empty() {
+            assert!(out.status.success(), "{name}: {stderr}");
+        } else {
+            assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+            assert!(stderr.contains(name) && stderr.contains(complaint), "{stderr}");
+        }
+    }
 }
 
 /// A message acknowledged just before a crash is answered when the engine starts again, once.

@@ -38,10 +38,11 @@ export function evidence(say, replies) {
 }
 
 /**
- * The script: `{ name, channel, customer: {name,email,phone}, handoff: settings|null, turns:
- * [{ say, replies, trace }] }`.
+ * The script: `{ name, channel, customer: {name,email,phone}, skills: [id], handoff: settings|null,
+ * turns: [{ say, replies, trace }] }`. The channel's enabled skills are written out, so the script
+ * routes as the preview did even where the channel has skills switched off.
  */
-export function buildScript({ name, channel, customer, handoff, turns }, savedAt = new Date()) {
+export function buildScript({ name, channel, customer, skills, handoff, turns }, savedAt = new Date()) {
   const lines = [
     `# Saved from the sangdam preview on ${savedAt.toISOString()}.`,
     '# Run it with: sangdam simulate <this file>',
@@ -50,6 +51,7 @@ export function buildScript({ name, channel, customer, handoff, turns }, savedAt
   ];
   const who = ['name', 'email', 'phone'].filter((k) => customer && customer[k]).map((k) => [k, q(customer[k])]);
   if (who.length) lines.push(`customer: ${flow(who)}`);
+  if (Array.isArray(skills)) lines.push(`skills: [${skills.join(', ')}]`);
   if (handoff && handoff.action) {
     lines.push(`handoff: ${flow([
       ['action', handoff.action],

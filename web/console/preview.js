@@ -146,6 +146,7 @@ async function render(main, channel, ctx) {
       name: scriptName.value.trim() || t('preview.script_default'),
       channel,
       customer: convo.customer,
+      skills: enabled,
       handoff: ch.settings.handoff,
       turns: convo.turns,
     });
