@@ -614,10 +614,15 @@ async fn consoles_hear_the_rooms_they_may_see(backend: Backend) {
         seen.push((event.event.unwrap_or_default(), data["status"].clone()));
     }
     assert!(seen.iter().any(|(name, _)| name == "message"), "{seen:?}");
-    // The other agent hears nothing of a's room; their first event is the room they take.
+    // The other agent saw the room only while it waited: they are told once that it is gone, with
+    // nothing but its id, and hear nothing of the conversation; their next event is the room they take.
+    let event = b_console.next(5).await;
+    assert_eq!(event.event.as_deref(), Some("gone"));
+    assert_eq!(serde_json::from_str::<Value>(&event.data).unwrap(), json!({ "room_id": mine }));
     assert_eq!(act(&app, &b, &theirs, "receive", None).await.0, 200);
-    let data: Value = serde_json::from_str(&b_console.next(5).await.data).unwrap();
-    assert_eq!(data["room_id"], json!(theirs), "{data}");
+    let event = b_console.next(5).await;
+    let data: Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!((event.event.as_deref(), data["room_id"].clone()), (Some("room"), json!(theirs)), "{data}");
     assert_eq!(app.call("GET", "/v1/rooms/events", None, None).await.0, 401);
     app.stop().await;
 }

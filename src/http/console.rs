@@ -1,9 +1,12 @@
 //! Route: the counselor console's live stream of room changes (server-sent events).
 //!
 //! The hub carries only which room changed; each event is checked against what the caller may see
-//! by reading the room again, and sent with the room's current state. A console that falls too far
-//! behind is told to reload its lists instead of being sent a partial picture.
+//! by reading the room again, and sent with the room's current state. A room that changed out of
+//! the caller's sight (a colleague took it, it was transferred away) is named once in a `gone`
+//! event, with nothing but its id, so the console can drop it from its lists. A console that falls
+//! too far behind is told to reload its lists instead of being sent a partial picture.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -60,6 +63,20 @@ async fn events(State(s): State<AppState>, op: Operator) -> ApiResult<Response> 
     Ok(response)
 }
 
+/// How many rooms one stream remembers having called gone before it starts over.
+const GONE_MEMORY: usize = 10_000;
+
+/// What one console event comes to for the caller.
+enum Seen {
+    /// The room as the caller may see it now.
+    Visible(Event),
+    /// The room changed out of the caller's sight.
+    Hidden,
+    /// Nothing to say: the room is gone from the store, or only a message arrived in a room the
+    /// caller cannot see.
+    Nothing,
+}
+
 /// Feeds one console until it goes away or the server shuts down.
 async fn feed(
     s: AppState,
@@ -68,6 +85,9 @@ async fn feed(
     mut console: broadcast::Receiver<ConsoleEvent>,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
+    // Rooms this stream has called gone and not seen since: a room is named once, not on every
+    // later change a colleague makes to it.
+    let mut gone: HashSet<RoomId> = HashSet::new();
     loop {
         let received = tokio::select! {
             received = console.recv() => received,
@@ -76,8 +96,21 @@ async fn feed(
         };
         let event = match received {
             Ok(event) => match state_event(&s, &caller, &scope, &event).await {
-                Ok(Some(event)) => event,
-                Ok(None) => continue,
+                Ok(Seen::Visible(sse)) => {
+                    gone.remove(&event.room_id());
+                    sse
+                }
+                Ok(Seen::Hidden) => {
+                    if gone.len() >= GONE_MEMORY {
+                        gone.clear();
+                    }
+                    if !gone.insert(event.room_id()) {
+                        continue;
+                    }
+                    let data = serde_json::json!({ "room_id": event.room_id() });
+                    Event::default().event("gone").data(data.to_string())
+                }
+                Ok(Seen::Nothing) => continue,
                 Err(e) => {
                     tracing::warn!(error = %e, "console stream could not read the store; closing it");
                     return;
@@ -99,20 +132,22 @@ async fn feed(
     }
 }
 
-/// The SSE event for `event`, or `None` when the caller may not see its room.
+/// What `event` comes to for a caller with `scope`.
 async fn state_event(
     s: &AppState,
     caller: &Principal,
     scope: &Scope,
     event: &ConsoleEvent,
-) -> Result<Option<Event>, StoreError> {
+) -> Result<Seen, StoreError> {
     let room = match s.store.room(caller.workspace_id, event.room_id()).await {
         Ok(room) => room,
-        Err(StoreError::NotFound) => return Ok(None),
+        Err(StoreError::NotFound) => return Ok(Seen::Nothing),
         Err(e) => return Err(e),
     };
     if !scope.sees(&room) {
-        return Ok(None);
+        // Only a change of status or counselor can take a room out of sight.
+        let moved = matches!(event, ConsoleEvent::Room { .. });
+        return Ok(if moved { Seen::Hidden } else { Seen::Nothing });
     }
     let (name, seq, alarm) = match event {
         ConsoleEvent::Room { .. } => ("room", None, None),
@@ -131,7 +166,7 @@ async fn state_event(
         seq,
         alarm,
     };
-    Ok(Event::default().event(name).json_data(&data).ok())
+    Ok(Event::default().event(name).json_data(&data).map_or(Seen::Nothing, Seen::Visible))
 }
 
 /// The console stream route.
@@ -142,8 +177,9 @@ pub fn routes() -> ApiRouter<AppState> {
             op.tag("rooms").summary("Live room changes for the counselor console (server-sent events)").description(
                 "`text/event-stream` of the rooms the caller may see. Events are named `room` (status, counselor \
                  or flags changed), `message` (a message arrived; `seq` is its position) and `alarm` (an alarm \
-                 went off); the data is the room's current state as JSON. `reload` means events were missed: \
-                 read the lists again.",
+                 went off); the data is the room's current state as JSON. `gone` (data `{\"room_id\"}` only) \
+                 names, once, a room that changed out of the caller's sight: a colleague received it, or it \
+                 was transferred away. `reload` means events were missed: read the lists again.",
             )
         }),
     )

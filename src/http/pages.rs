@@ -68,6 +68,7 @@ static CONSOLE: &[Asset] = &[
     asset!("room.js", JS, "console/room.js"),
     asset!("room_actions.js", JS, "console/room_actions.js"),
     asset!("room_text.js", JS, "console/room_text.js"),
+    asset!("room_labels.js", JS, "console/room_labels.js"),
 ];
 
 static DEMO: &[Asset] = &[asset!("demo.html", HTML, "demo.html"), asset!("demo.js", JS, "demo.js")];

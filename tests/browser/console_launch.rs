@@ -128,6 +128,26 @@ async fn webchat_goes_live_through_the_checklist() {
     assert!(demo.contains(&app.widget_key), "{demo}");
     scroll_to(&browser, "#sec-setup").await;
     browser.shot("widget-setup-ko").await;
+
+    // The widget's look: a title and a brand colour, in Korean whatever the browser says.
+    browser.type_into(".look-form input[name=title]", "해피몰 상담").await;
+    browser
+        .js(
+            "const f = document.querySelector('.look-form');
+             f.querySelector('input[name=color]').value = '#0a7d55';
+             f.querySelector('select[name=locale]').value = 'ko';",
+            vec![],
+        )
+        .await;
+    press(&browser, ".look-form button[type=submit]").await;
+    browser.find_text(".toast", "위젯 모양을 저장했습니다.").await;
+    let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
+    let look = &channel["settings"];
+    assert_eq!(
+        (&look["title"], &look["color"], &look["locale"]),
+        (&json!("해피몰 상담"), &json!("#0a7d55"), &json!("ko"))
+    );
+
     browser.goto(&app.url(&demo)).await;
     wait_for_item(&app, "webchat", "channel_setup").await;
 
@@ -262,6 +282,7 @@ async fn preview_traces_turns_and_saves_a_script() {
         "name: \"주문 조회 후 상담원 연결\"",
         "channel: webchat",
         "customer: { name: \"김해피\", email: \"happy@example.com\" }",
+        "\nskills: [",
         "  - say: \"주문번호 1001 배송 어디쯤이에요?\"\n    expect: { skill: order_tracking, handoff: false, reply_contains: [\"1001\"] }",
         "  - say: \"상담원 연결해주세요\"\n    expect: { skill: human_handoff, handoff: true, reply_contains: [\"상담원을 연결해 드릴게요\"] }",
     ] {

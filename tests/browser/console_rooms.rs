@@ -1,12 +1,14 @@
 //! The counselor room queue in a real browser, worked by an agent: a customer asks for a person
 //! over the webchat API and the room appears in the waiting tab live, the tab turning red; the
-//! agent receives it, replies (Enter sends, Shift+Enter and an IME composition do not), and the
-//! customer gets the reply; hold, alarm, close and wrap-up; a transfer to the manager; a room
-//! someone else took first; a content search with highlights; an alarm going off; English; a phone.
+//! agent opens and receives it with the keyboard alone, replies (Enter sends, Shift+Enter and an
+//! IME composition do not), and the customer gets the reply; hold, alarm, close and wrap-up; a
+//! transfer to the manager; a room a colleague takes while the agent reads it; a content search
+//! with highlights; an alarm going off; English; a phone.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use crate::common::rooms::{act, counselor, hand_off, queue_live};
@@ -123,13 +125,17 @@ async fn console_rooms_work_a_conversation() {
             vec![],
         )
         .await;
-    browser.click(&format!(".row[data-room='{room}']")).await;
+    // The room is opened and received with the keyboard alone.
+    browser.tab_to(&format!(".row[data-room='{room}']"), 40).await;
+    browser.key(Key::Enter).await;
     browser.find_text(".room-title h2", "김해피").await;
     browser.find_text(".msg.customer .bubble", "상담원 연결해주세요").await;
     browser.find_text(".msg.bot .bubble", "상담원을 연결해 드릴게요").await;
+    browser.tab_to(".room-tools [data-action='receive']", 30).await;
+    browser.shot("keyboard-focus-on-receive-ko").await;
+    browser.key(Key::Enter).await;
 
-    // Receive, then reply with Enter.
-    browser.click(".room-tools [data-action='receive']").await;
+    // Received; then a reply with Enter.
     browser.find_text(".room-badges .status", "접수").await;
     browser.find(".composer textarea").await;
     let url = browser.client.current_url().await.expect("url");
@@ -199,12 +205,21 @@ async fn console_rooms_work_a_conversation() {
     browser.find_text(".room-info .history", "배송 문의").await;
     browser.shot("room-closed-wrapped-up-ko").await;
 
-    // Someone else takes a waiting room first: the agent is told so.
+    // Someone else takes the waiting room the agent is reading: it leaves the list and the room
+    // says why at once, without waiting for the periodic refresh.
     browser.goto(&app.url(&format!("/console?lang=ko#/rooms/waiting/{waiting}"))).await;
     browser.find_text(".room-title h2", "박서준").await;
+    browser.find(&format!(".row[data-room='{waiting}']")).await;
     assert_eq!(act(&app, &rival, &waiting, "receive", None).await.0, 200);
-    browser.click(".room-tools [data-action='receive']").await;
-    browser.find_text(".room-pane", "다른 상담원이 먼저 접수한 상담입니다.").await;
+    browser.find_text(".room-pane", "다른 상담원이 접수했거나").await;
+    browser
+        .wait_js(
+            "the taken room to leave the waiting list",
+            "return !document.querySelector(`.row[data-room='${arguments[0]}']`);",
+            vec![json!(waiting)],
+        )
+        .await;
+    browser.shot("room-taken-by-colleague-ko").await;
 
     // Transfer to the manager: the room leaves the agent's list.
     browser.goto(&app.url(&format!("/console?lang=ko#/rooms/inquiry/{inquiry}"))).await;
@@ -225,6 +240,18 @@ async fn console_rooms_work_a_conversation() {
     browser.shot("search-highlights-ko").await;
     browser.click(".searching button").await;
     browser.wait_js("the search cleared", "return !document.querySelector('.row mark');", vec![]).await;
+
+    // Older closes are found by their dates; an empty range means today.
+    let days_ago = (chrono::Utc::now() - chrono::TimeDelta::days(2)).format("%Y-%m-%d").to_string();
+    let set_date = "const input = document.querySelector(`.closed-range input[name=${arguments[0]}]`);
+         input.value = arguments[1]; input.dispatchEvent(new Event('change', { bubbles: true }));";
+    browser.js(set_date, vec![json!("from"), json!(days_ago)]).await;
+    browser.find(&format!(".row[data-room='{room}']")).await;
+    browser.js(set_date, vec![json!("to"), json!(days_ago)]).await;
+    browser.find_text(".list-status", "이 기간에 종료된 상담이 없습니다.").await;
+    browser.shot("closed-date-range-ko").await;
+    browser.find_text(".closed-range button", "오늘").await.click().await.expect("back to today");
+    browser.find(&format!(".row[data-room='{room}']")).await;
 
     // An alarm going off is announced.
     let soon = (chrono::Utc::now() + chrono::TimeDelta::seconds(2)).to_rfc3339();
@@ -263,7 +290,7 @@ async fn console_rooms_work_a_conversation() {
 const NAMES: [&str; 8] = ["최민준", "Emily Chen", "정하은", "윤도윤", "Sarah Kim", "강서연", "조예준", "한지우"];
 
 /// The admin's view of a busy queue: the AI agent's tab, keyset paging, sorting, an exact name
-/// search, and giving a waiting room to a counselor.
+/// search, giving a waiting room to a counselor, and a customer's grade and tags.
 #[tokio::test]
 async fn console_rooms_page_sort_and_assign() {
     let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
@@ -326,6 +353,29 @@ async fn console_rooms_page_sort_and_assign() {
     browser.goto(&app.url(&format!("/console?lang=en#/rooms/waiting/{}", rooms[1].0))).await;
     browser.find(".room-tools [data-action='receive']").await;
     browser.shot("admin-waiting-en").await;
+
+    // Grade and tags from the details, then the list filtered by grade.
+    let labelled = rooms[1].0.clone();
+    browser.type_into(".labels input[name=customer_grade]", "VIP").await;
+    browser.type_into(".labels input[name=customer_tags]", "단골, newsletter").await;
+    browser.type_into(".labels input[name=tags]", "배송").await;
+    browser.click(".labels button[type=submit]").await;
+    browser.find_text(".toast", "Grade and tags saved.").await;
+    let room = room_until(&app, &labelled, "the labels", |r| r["customer"]["grade"] == "VIP").await;
+    assert_eq!((&room["customer"]["tags"], &room["tags"]), (&json!(["단골", "newsletter"]), &json!(["배송"])));
+    browser.find_text(".room-info .tag", "newsletter").await;
+    browser.type_into(".list-filters input[name=grade]", "VIP").await;
+    browser
+        .js("document.querySelector('.list-filters input[name=grade]').dispatchEvent(new Event('change'));", vec![])
+        .await;
+    browser.wait_js("only the VIP", &rows(1), vec![]).await;
+    browser.find(&format!(".row[data-room='{labelled}']")).await;
+    browser.shot("labels-and-grade-filter-en").await;
+    browser.type_into(".list-filters input[name=grade]", "").await;
+    browser
+        .js("document.querySelector('.list-filters input[name=grade]').dispatchEvent(new Event('change'));", vec![])
+        .await;
+    browser.wait_js("everyone again", &rows(30), vec![]).await;
 
     // The AI agent's rooms: visible to the admin, worked by the agent.
     browser.click(".rail-tab[data-tab='bot']").await;

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -169,6 +170,25 @@ impl Browser {
 
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Presses `key` on whatever has the focus, as a keyboard would.
+    pub async fn key(&self, key: Key) {
+        let focused = self.client.active_element().await.unwrap_or_else(|e| panic!("the focused element: {e}"));
+        focused.send_keys(&key.to_string()).await.unwrap_or_else(|e| panic!("press {key:?}: {e}"));
+    }
+
+    /// Presses Tab until the focus is on an element matching `css`; fails after `max` presses, so
+    /// an element that the keyboard cannot reach fails the test.
+    pub async fn tab_to(&self, css: &str, max: usize) {
+        let focused = "return !!document.activeElement && document.activeElement.matches(arguments[0]);";
+        for _ in 0..=max {
+            if self.js(focused, vec![json!(css)]).await == json!(true) {
+                return;
+            }
+            self.key(Key::Tab).await;
+        }
+        self.fail(&format!("{max} presses of Tab never reached `{css}`")).await;
     }
 
     /// Types `text` into the field matching `css` (after clearing it).

@@ -26,6 +26,15 @@ export const strings = {
     'setup.seen': '위젯이 로드된 사이트',
     'setup.seen_at': '마지막 로드 {time}',
     'setup.saved_origins': '허용 사이트를 저장했습니다.',
+    'setup.step_look': '4. 위젯 모양',
+    'setup.look_hint': '고객이 보는 위젯 머리글의 제목과 색, 위젯의 언어입니다.',
+    'setup.title': '제목',
+    'setup.title_hint': '비워 두면 "고객센터" / "Support"로 표시됩니다.',
+    'setup.color': '브랜드 색',
+    'setup.locale': '언어',
+    'setup.locale_auto': '고객 브라우저 언어에 맞춤',
+    'setup.save_look': '모양 저장',
+    'setup.saved_look': '위젯 모양을 저장했습니다.',
     'sms.title': '문자(SMS) 연결',
     'sms.lead': 'Twilio의 양방향 발신 번호로 문자를 주고받습니다. 저장하면 Twilio에서 번호를 바로 확인합니다.',
     'sms.sid': 'Twilio 계정 SID',
@@ -59,6 +68,15 @@ export const strings = {
     'setup.seen': 'Sites the widget was loaded on',
     'setup.seen_at': 'last loaded {time}',
     'setup.saved_origins': 'Allowed sites saved.',
+    'setup.step_look': '4. How the widget looks',
+    'setup.look_hint': "The title and colour of the widget's header, and its language.",
+    'setup.title': 'Title',
+    'setup.title_hint': 'Left empty, the header says "고객센터" / "Support".',
+    'setup.color': 'Brand colour',
+    'setup.locale': 'Language',
+    'setup.locale_auto': "The customer's browser language",
+    'setup.save_look': 'Save the look',
+    'setup.saved_look': 'Widget look saved.',
     'sms.title': 'Connect SMS',
     'sms.lead': 'Texts go through a two-way Twilio number. Saving checks the number with Twilio at once.',
     'sms.sid': 'Twilio account SID',
@@ -142,6 +160,7 @@ export function widgetSection(page) {
   });
 
   const snippet = h('code', null, page.ch.embed_snippet || '');
+  const look = lookForm(page);
   const demo = `/demo?key=${encodeURIComponent(page.ch.widget_key || '')}&lang=${locale()}`;
   return h('section', { class: 'card section', id: 'sec-setup', 'aria-labelledby': 'sec-setup-title' },
     sectionHead(page, 'sec-setup', t('setup.widget_title'), t('setup.widget_lead')),
@@ -158,7 +177,40 @@ export function widgetSection(page) {
       h('h3', null, t('setup.step_test')),
       h('p', { class: 'hint' }, t('setup.test_hint')),
       h('a', { class: 'button', id: 'open-demo', href: demo, target: '_blank', rel: 'noopener' }, t('setup.open_demo'), ' ↗'),
-      seen));
+      seen),
+    h('div', { class: 'step' },
+      h('h3', null, t('setup.step_look')),
+      h('p', { class: 'hint' }, t('setup.look_hint')),
+      look));
+}
+
+/** The widget's title, brand colour and language. */
+function lookForm(page) {
+  const s = () => page.ch.settings;
+  const title = h('input', { name: 'title', maxlength: '60', autocomplete: 'off', value: s().title || '' });
+  const color = h('input', { name: 'color', type: 'color', value: s().color || '#1f6feb' });
+  const lang = h('select', { name: 'locale' },
+    [['', t('setup.locale_auto')], ['ko', '한국어'], ['en', 'English']]
+      .map(([value, label]) => h('option', { value, selected: (s().locale || '') === value }, label)));
+  const status = h('p', { class: 'form-status', role: 'alert' });
+  const save = h('button', { type: 'submit' }, t('setup.save_look'));
+  const form = h('form', { class: 'settings-form look-form', 'aria-label': t('setup.step_look') },
+    field(t('setup.title'), title, t('setup.title_hint')),
+    h('div', { class: 'look-row' }, field(t('setup.color'), color), field(t('setup.locale'), lang)),
+    status, h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(save, async () => {
+      status.textContent = '';
+      try {
+        await page.save({ title: title.value.trim() || null, color: color.value, locale: lang.value || null });
+        announce(t('setup.saved_look'));
+      } catch (err) {
+        status.textContent = problem(page.channel, err);
+      }
+    });
+  });
+  return form;
 }
 
 export function smsSection(page) {

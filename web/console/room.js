@@ -9,6 +9,7 @@ import { session, remember, acting } from './rooms_live.js';
 import { customerName, customerContact, clock, day, problem } from './rooms_text.js';
 import { markers, avatar } from './rooms_list.js';
 import { createActions, wrapUp, standing } from './room_actions.js';
+import { createLabels } from './room_labels.js';
 
 /** The empty right-hand side when no room is open (wide screens). */
 export function placeholder() {
@@ -282,8 +283,12 @@ export function createRoom(ctx, id, view) {
     actions.update(room);
   }
 
+  // Kept across drawings, so a half-typed label survives the room being read again.
+  const labels = createLabels(ctx, pane, () => load());
+
   function drawInfo() {
     const c = room.customer;
+    const editable = labels.update(room);
     const closeBtn = h('button', { type: 'button', class: 'icon-button info-close', onclick: () => toggleInfo(false) },
       icon('x'), h('span', { class: 'visually-hidden' }, t('room.info_close')));
     fill(info, h('div', { class: 'info-head' }, h('h2', null, t('room.info')), closeBtn),
@@ -310,7 +315,8 @@ export function createRoom(ctx, id, view) {
           ? h('ol', { class: 'history' }, [...room.history].reverse().map((e) => h('li', { class: `h-${e.kind}` },
             h('span', null, historyText(e)),
             h('time', { datetime: e.at, title: dateTime(e.at) }, dateTime(e.at)))))
-          : h('p', { class: 'muted' }, t('room.none'))));
+          : h('p', { class: 'muted' }, t('room.none'))),
+      editable ? h('section', null, h('h3', null, t('room.labels')), labels.el) : null);
   }
 
   let wanted = null;

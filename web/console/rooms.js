@@ -45,6 +45,13 @@ function latest(fetch) {
   };
 }
 
+/** What the list on screen was read for: the tab and every filter that applies to it. */
+function listKey() {
+  const f = session.filters;
+  const closed = session.tab === 'closed';
+  return JSON.stringify([session.tab, f.q, f.field, f.sort, f.flag, f.grade, closed ? f.from : '', closed ? f.to : '']);
+}
+
 function render(main, match, ctx) {
   const [, tabArg, roomId] = match;
   adopt(ctx.me);
@@ -88,7 +95,7 @@ function render(main, match, ctx) {
   const listNow = latest((params) => ctx.api('GET', withQuery('/v1/rooms', params)));
   async function loadList({ append = false, reset = false, button = null } = {}) {
     const f = session.filters;
-    const key = JSON.stringify([session.tab, f.q, f.field, f.sort, f.flag]);
+    const key = listKey();
     const same = session.list.key === key && !reset;
     const rows = same ? session.list.rows : [];
     const limit = append ? PAGE : Math.min(200, Math.max(PAGE, same ? rows.length : 0));
@@ -98,6 +105,9 @@ function render(main, match, ctx) {
       field: f.q ? f.field : undefined,
       sort: f.sort,
       flag: f.flag ? 'true' : undefined,
+      grade: f.grade || undefined,
+      from: session.tab === 'closed' && f.from ? f.from : undefined,
+      to: session.tab === 'closed' && f.to ? f.to : undefined,
       limit,
       after: append && rows.length ? rows[rows.length - 1].id : undefined,
     };
@@ -123,12 +133,21 @@ function render(main, match, ctx) {
   }
 
   let soon = null;
+  let countsSoon = null;
   let roomSoon = false;
   const view = {
     roomId,
     refresh,
     showLive: () => list.showLive(),
-    changed(id) {
+    changed(id, kind) {
+      if (kind === 'gone') {
+        // A transfer this console made itself says so in its own words.
+        if (id === roomId && pane && !session.acting.has(id)) pane.load(t('room.moved_away'));
+        list.draw();
+        clearTimeout(countsSoon);
+        countsSoon = setTimeout(loadCounts, 150);
+        return;
+      }
       if (id === roomId) roomSoon = true;
       clearTimeout(soon);
       soon = setTimeout(() => {
@@ -163,7 +182,7 @@ function render(main, match, ctx) {
 
   // Draw what is known at once, then read it again.
   if (session.counts) rail.update();
-  const key = JSON.stringify([session.tab, session.filters.q, session.filters.field, session.filters.sort, session.filters.flag]);
+  const key = listKey();
   if (session.list.key === key) list.draw();
   list.showLive();
   attach(view);
@@ -177,8 +196,8 @@ function render(main, match, ctx) {
   if (focus && focus.startsWith('tab:')) rail.focus(focus.slice(4));
   else if (pane && focus) pane.focus(focus);
 
-  // Every half minute the "3분 전" times move on and everything is read again: the stream only
-  // speaks of rooms the counselor can still see, so a room a colleague took is noticed here.
+  // Every half minute the "3분 전" times move on and everything is read again, as a safety net
+  // beside the stream.
   const ticker = setInterval(() => {
     list.tick();
     refresh();
@@ -186,6 +205,7 @@ function render(main, match, ctx) {
   ctx.onCleanup(() => {
     clearInterval(ticker);
     clearTimeout(soon);
+    clearTimeout(countsSoon);
     window.removeEventListener('resize', fit);
     session.list.scroll = list.scroller.scrollTop;
     detach(view);

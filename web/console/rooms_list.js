@@ -200,6 +200,36 @@ export function createList(ctx, openId, actions) {
     flag.setAttribute('aria-pressed', String(f.flag));
     actions.search();
   });
+  // The closed tab shows today's closes; older ones are found by their closing dates (seed 001).
+  const dateField = (name, label) => {
+    const input = h('input', { type: 'date', name, value: f[name], 'aria-describedby': 'closed-hint' });
+    input.addEventListener('change', () => {
+      f[name] = input.value;
+      actions.search();
+    });
+    return h('label', { class: 'date-field' }, h('span', null, label), input);
+  };
+  const fromField = dateField('from', t('rooms.closed_from'));
+  const toField = dateField('to', t('rooms.closed_to'));
+  const today = h('button', { type: 'button', class: 'link' }, t('rooms.closed_today'));
+  today.addEventListener('click', () => {
+    f.from = '';
+    f.to = '';
+    fromField.querySelector('input').value = '';
+    toField.querySelector('input').value = '';
+    actions.search();
+  });
+  const range = h('fieldset', { class: 'closed-range', hidden: session.tab !== 'closed' },
+    h('legend', null, t('rooms.closed_range')), fromField, toField, today,
+    h('p', { class: 'hint', id: 'closed-hint' }, t('rooms.closed_hint')));
+
+  const grade = h('input', { type: 'search', name: 'grade', class: 'grade-filter', value: f.grade, maxlength: '50',
+    placeholder: t('rooms.grade_filter'), 'aria-label': t('rooms.grade_filter_label'), autocomplete: 'off' });
+  grade.addEventListener('change', () => {
+    f.grade = grade.value.trim();
+    actions.search();
+  });
+
   const refresh = h('button', { type: 'button', class: 'icon-button', title: t('rooms.refresh') },
     icon('refresh'), h('span', { class: 'visually-hidden' }, t('rooms.refresh')));
   refresh.addEventListener('click', () => actions.refresh());
@@ -216,7 +246,8 @@ export function createList(ctx, openId, actions) {
     h('div', { class: 'list-head' },
       h('div', { class: 'list-titlebar' }, title, live, refresh),
       form, exact,
-      h('div', { class: 'list-filters' }, sort, flag)),
+      h('div', { class: 'list-filters' }, sort, grade, flag),
+      range),
     scroller);
 
   function draw() {
@@ -230,7 +261,10 @@ export function createList(ctx, openId, actions) {
     } else {
       searching.replaceChildren();
     }
-    const empty = f.q ? 'rooms.empty.search' : ['waiting', 'closed'].includes(session.tab) ? `rooms.empty.${session.tab}` : 'rooms.empty';
+    const ranged = session.tab === 'closed' && (f.from || f.to);
+    const empty = f.q ? 'rooms.empty.search'
+      : ranged ? 'rooms.empty.closed_range'
+        : ['waiting', 'closed'].includes(session.tab) ? `rooms.empty.${session.tab}` : 'rooms.empty';
     fill(status, rows.length ? '' : h('p', { class: 'empty-state' }, icon('inbox'), t(empty)));
     more.hidden = !session.list.more;
   }

@@ -17,7 +17,7 @@ function fresh(owner) {
   return {
     owner,
     tab: 'waiting',
-    filters: { q: '', field: 'content', sort: 'last_message_desc', flag: false },
+    filters: { q: '', field: 'content', sort: 'last_message_desc', flag: false, grade: '', from: '', to: '' },
     counts: null,
     list: { key: '', rows: [], more: false, scroll: 0 },
     /** The last room drawn, so going back to it draws at once while it is read again. */
@@ -112,6 +112,16 @@ function onEvent(ev) {
   const data = ev.data;
   if (!data || typeof data !== 'object' || !data.room_id) return;
   const id = data.room_id;
+  if (ev.event === 'gone') {
+    // A colleague took the room or it was transferred away: it leaves the lists at once.
+    const known = session.known.delete(id);
+    const rows = session.list.rows.filter((r) => r.id !== id);
+    const listed = rows.length !== session.list.rows.length;
+    if (listed) session.list = { ...session.list, rows };
+    session.unseen.delete(id);
+    if (view && (known || listed || view.roomId === id)) view.changed(id, 'gone');
+    return;
+  }
   const before = session.known.get(id);
   remember(data);
   if (!session.acting.has(id)) {
