@@ -69,6 +69,27 @@ pub struct FileConfig {
     /// How often the room sweeper (auto-close, alarms) runs, in milliseconds
     /// (`SANGDAM_SWEEP_EVERY_MS`, default 15000).
     pub sweep_every_ms: Option<u64>,
+    /// Longest a client may take to send a request's line and headers, in milliseconds
+    /// (`SANGDAM_HEADER_TIMEOUT_MS`, default 10000).
+    pub header_timeout_ms: Option<u64>,
+    /// Longest a client may take to send a request's body, in milliseconds
+    /// (`SANGDAM_BODY_TIMEOUT_MS`, default 30000).
+    pub body_timeout_ms: Option<u64>,
+    /// Most connections served at once (`SANGDAM_MAX_CONNECTIONS`, default 1024, lowered to half
+    /// the open-file limit).
+    pub max_connections: Option<u64>,
+    /// Most live streams (server-sent events) at once (`SANGDAM_MAX_STREAMS`, default 512).
+    pub max_streams: Option<u64>,
+    /// Most live streams of one webchat conversation (`SANGDAM_MAX_STREAMS_PER_CONVERSATION`, default 8).
+    pub max_streams_per_conversation: Option<u64>,
+    /// Most console streams of one account (`SANGDAM_MAX_STREAMS_PER_ACCOUNT`, default 8).
+    pub max_streams_per_account: Option<u64>,
+    /// Webchat conversations one client address may open per minute, with bursts of twice as
+    /// many (`SANGDAM_CONVERSATIONS_PER_ADDRESS`, default 10).
+    pub conversations_per_address: Option<u64>,
+    /// Webchat conversations one widget key may open per minute, with bursts of twice as many
+    /// (`SANGDAM_CONVERSATIONS_PER_WIDGET_KEY`, default 600).
+    pub conversations_per_widget_key: Option<u64>,
 }
 
 impl FileConfig {
@@ -123,6 +144,112 @@ pub struct Config {
     pub sweep_every: std::time::Duration,
     /// `SANGDAM_ADMIN_TOKEN`: the admin token to create or accept at start-up.
     pub admin_token: Option<Secret>,
+    /// Bounds on connections, live streams and conversation creation.
+    pub limits: Limits,
+}
+
+/// How much the server lets clients hold: each bound keeps one client from using up what all
+/// the others need (connections, open files, memory).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest a client may take over a request's line and headers (also how long an idle
+    /// kept-alive connection stays open).
+    pub header_timeout: std::time::Duration,
+    /// Longest a client may take over a request's body, from the end of its headers.
+    pub body_timeout: std::time::Duration,
+    /// Most connections served at once.
+    pub max_connections: usize,
+    /// Most live streams at once, all routes together.
+    pub max_streams: usize,
+    /// Most live streams of one webchat conversation.
+    pub max_streams_per_conversation: usize,
+    /// Most console streams of one account.
+    pub max_streams_per_account: usize,
+    /// Conversations one client address may open per minute (bursts of twice as many).
+    pub conversations_per_address: u32,
+    /// Conversations one widget key may open per minute (bursts of twice as many).
+    pub conversations_per_widget_key: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(30),
+            max_connections: 1024,
+            max_streams: 512,
+            max_streams_per_conversation: 8,
+            max_streams_per_account: 8,
+            conversations_per_address: 10,
+            conversations_per_widget_key: 600,
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, overridden by the file, overridden by the environment.
+    fn resolve(file: &FileConfig) -> anyhow::Result<Self> {
+        let d = Self::default();
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let count = |v: usize| v as u64;
+        let header = bound("SANGDAM_HEADER_TIMEOUT_MS", "header_timeout_ms", file.header_timeout_ms, ms(d.header_timeout), 100..=600_000)?;
+        let body = bound("SANGDAM_BODY_TIMEOUT_MS", "body_timeout_ms", file.body_timeout_ms, ms(d.body_timeout), 100..=3_600_000)?;
+        let size = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
+        let rate = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(Self {
+            header_timeout: std::time::Duration::from_millis(header),
+            body_timeout: std::time::Duration::from_millis(body),
+            max_connections: size(bound("SANGDAM_MAX_CONNECTIONS", "max_connections", file.max_connections, count(d.max_connections), 1..=1_000_000)?),
+            max_streams: size(bound("SANGDAM_MAX_STREAMS", "max_streams", file.max_streams, count(d.max_streams), 1..=1_000_000)?),
+            max_streams_per_conversation: size(bound(
+                "SANGDAM_MAX_STREAMS_PER_CONVERSATION",
+                "max_streams_per_conversation",
+                file.max_streams_per_conversation,
+                count(d.max_streams_per_conversation),
+                1..=10_000,
+            )?),
+            max_streams_per_account: size(bound(
+                "SANGDAM_MAX_STREAMS_PER_ACCOUNT",
+                "max_streams_per_account",
+                file.max_streams_per_account,
+                count(d.max_streams_per_account),
+                1..=10_000,
+            )?),
+            conversations_per_address: rate(bound(
+                "SANGDAM_CONVERSATIONS_PER_ADDRESS",
+                "conversations_per_address",
+                file.conversations_per_address,
+                u64::from(d.conversations_per_address),
+                1..=1_000_000,
+            )?),
+            conversations_per_widget_key: rate(bound(
+                "SANGDAM_CONVERSATIONS_PER_WIDGET_KEY",
+                "conversations_per_widget_key",
+                file.conversations_per_widget_key,
+                u64::from(d.conversations_per_widget_key),
+                1..=1_000_000,
+            )?),
+        })
+    }
+}
+
+/// A whole number from the environment variable `env`, else the file's `key`, else `default`;
+/// outside `range` it is refused, naming where it came from.
+fn bound(
+    env: &str,
+    key: &str,
+    file: Option<u64>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> anyhow::Result<u64> {
+    let (value, source) = match std::env::var(env).ok().filter(|v| !v.is_empty()) {
+        Some(v) => (v.trim().parse::<u64>().map_err(|_| anyhow::anyhow!("{env}: {v:?} is not a whole number"))?, env),
+        None => (file.unwrap_or(default), key),
+    };
+    if !range.contains(&value) {
+        anyhow::bail!("{source}: give {} to {}, not {value}", range.start(), range.end());
+    }
+    Ok(value)
 }
 
 /// Where helpdesk adapters come from and how patient the engine is with helpdesks.
@@ -137,6 +264,7 @@ pub struct HandoffConfig {
 impl Config {
     /// Merges defaults, file and overrides; says which value is wrong when one is.
     pub fn resolve(file: FileConfig, over: Overrides, admin_token: Option<Secret>) -> anyhow::Result<Self> {
+        let limits = Limits::resolve(&file)?;
         let shopify_token = std::env::var("SHOPIFY_ACCESS_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
         let addr_text = over.addr.or(file.addr).unwrap_or_else(|| DEFAULT_ADDR.into());
         let addr: SocketAddr = addr_text
@@ -167,6 +295,7 @@ impl Config {
         }
         Ok(Config {
             addr,
+            limits,
             sweep_every: std::time::Duration::from_millis(sweep_every_ms),
             data_dir,
             database,
@@ -257,5 +386,19 @@ mod tests {
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
         let over = Overrides { public_url: Some("ftp://x".into()), ..Default::default() };
         assert!(Config::resolve(FileConfig::default(), over, None).is_err());
+        let file: FileConfig = toml::from_str("max_connections = 0").unwrap();
+        let err = Config::resolve(file, Overrides::default(), None).unwrap_err();
+        assert!(err.to_string().starts_with("max_connections:"), "{err}");
+    }
+
+    #[test]
+    fn limits_come_from_the_file() {
+        let file: FileConfig =
+            toml::from_str("header_timeout_ms = 2500\nmax_streams = 40\nconversations_per_address = 3").unwrap();
+        let c = Config::resolve(file, Overrides::default(), None).unwrap();
+        assert_eq!(c.limits.header_timeout, std::time::Duration::from_millis(2500));
+        assert_eq!(c.limits.max_streams, 40);
+        assert_eq!(c.limits.conversations_per_address, 3);
+        assert_eq!(c.limits.max_connections, Limits::default().max_connections);
     }
 }

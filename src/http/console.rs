@@ -8,10 +8,12 @@
 
 use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -23,7 +25,8 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::error::ApiError;
 use super::extract::Operator;
-use super::{ApiResult, AppState};
+use super::limits::{Admission, Holder, Refused};
+use super::AppState;
 use crate::accounts::{Permission, Principal};
 use crate::events::ConsoleEvent;
 use crate::ids::{AccountId, RoomId};
@@ -50,13 +53,22 @@ struct RoomState {
     alarm: Option<DateTime<Utc>>,
 }
 
-async fn events(State(s): State<AppState>, op: Operator) -> ApiResult<Response> {
+async fn events(
+    State(s): State<AppState>,
+    Extension(admission): Extension<Arc<Admission>>,
+    op: Operator,
+) -> Result<Response, Refused> {
     op.principal.require(Permission::WorkRooms).map_err(ApiError::from)?;
+    let place = admission.open_stream(Holder::Account(op.principal.account_id))?;
     // Listen before answering, so nothing that happens after the answer is missed.
     let console = s.hub.console(op.principal.workspace_id);
-    let scope = s.counselors().scope(&op.principal).await?;
+    let scope = s.counselors().scope(&op.principal).await.map_err(ApiError::from)?;
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(feed(s, op.principal, scope, console, tx));
+    tokio::spawn(async move {
+        feed(s, op.principal, scope, console, tx).await;
+        // The stream's place is free once its feeder stops: the console went away or the server stops.
+        drop(place);
+    });
     let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut response = sse.into_response();
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));

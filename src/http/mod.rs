@@ -9,6 +9,7 @@ mod console;
 pub mod error;
 mod extract;
 mod handoffs;
+pub mod limits;
 mod middleware;
 mod pages;
 mod queue_settings;
@@ -145,8 +146,9 @@ macro_rules! status_json {
 status_json!(Created, StatusCode::CREATED, 201);
 status_json!(Accepted, StatusCode::ACCEPTED, 202);
 
-/// The whole application: routes, documentation and middleware.
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+/// The whole application: routes, documentation and middleware; `admission` bounds what one
+/// client may hold (live streams, new conversations, time to send a body).
+pub fn router(state: AppState, max_body_bytes: usize, admission: Arc<limits::Admission>) -> Router {
     // Install the recorder before the first request, so no early measurement is dropped.
     let _ = crate::telemetry::metrics();
     aide::generate::on_error(|e| tracing::warn!(error = %e, "OpenAPI generation"));
@@ -183,7 +185,13 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     let doc = axum::body::Bytes::from(serde_json::to_vec(&api).unwrap_or_else(|_| b"{}".to_vec()));
     // A 405 is answered by each route itself (inside its layers, so CORS preflights still reach
     // the webchat CORS layer) and turned into the JSON error shape here.
-    middleware::wrap(app.fallback(not_found).layer(axum::middleware::map_response(method_not_allowed)))
+    // The body deadline sits inside the metrics, so a 408 is counted as one.
+    let app = app
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(method_not_allowed))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&admission), limits::body_deadline));
+    middleware::wrap(app)
+        .layer(axum::Extension(admission))
         .layer(axum::Extension(doc))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)

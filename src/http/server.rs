@@ -2,12 +2,25 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::net::TcpListener;
+use axum::Router;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 
+use super::limits::Admission;
 use super::{AppState, router};
+use crate::config::Limits;
 use crate::agent::live::LiveAgent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -115,14 +128,162 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         outbox,
         handoffs,
     };
-    let app = router(state, config.max_body_bytes);
+    let limits = effective(&config.limits);
+    let admission = Admission::new(&limits);
+    tokio::spawn(forget_idle(Arc::clone(&admission), shutdown.clone()));
+    let app = router(state, config.max_body_bytes, admission);
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
-    let stop = shutdown.clone();
-    let task =
-        tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await });
+    let task = tokio::spawn(serve(listener, app, limits, shutdown.clone()));
     tracing::info!(%addr, database = store.backend(), "sangdam is listening");
     Ok(Running { addr, shutdown, bootstrapped, store, agent: live, task })
+}
+
+/// How long a connection over the cap has to name its request (only `/healthz` is answered).
+const RESERVE_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a client refused for want of connections is asked to wait.
+const BUSY_RETRY_SECONDS: u64 = 2;
+/// The answer when even the reserve is full, written without reading the request.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 2\r\n\
+connection: close\r\ncontent-length: 92\r\n\r\n\
+{\"error\":\"too_many_connections\",\"message\":\"the server has as many connections as it allows\"}";
+
+/// The limits as this process can keep them: connections at most half the open-file limit (the
+/// other half is for the store, outbound calls and files), live streams at most three quarters
+/// of the connections (so ordinary requests always find one).
+fn effective(limits: &Limits) -> Limits {
+    let mut limits = limits.clone();
+    if let Some(files) = open_file_limit() {
+        let most = usize::try_from(files / 2).unwrap_or(usize::MAX).max(1);
+        if limits.max_connections > most {
+            tracing::warn!(
+                configured = limits.max_connections,
+                open_file_limit = files,
+                "max_connections lowered to {most}: half the open-file limit"
+            );
+            limits.max_connections = most;
+        }
+    }
+    limits.max_streams = limits.max_streams.min((limits.max_connections * 3 / 4).max(1));
+    limits
+}
+
+#[cfg(unix)]
+fn open_file_limit() -> Option<u64> {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+}
+
+#[cfg(not(unix))]
+fn open_file_limit() -> Option<u64> {
+    None
+}
+
+/// Keeps the rate limiters' tables to the clients seen lately.
+async fn forget_idle(admission: Arc<Admission>, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = every.tick() => admission.forget_idle(),
+            _ = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Accepts connections until `stop`, then lets the requests in flight finish.
+///
+/// Up to `max_connections` are served as usual; each must send its request line and headers
+/// within `header_timeout` (which also ends idle kept-alive connections). Past the cap, a small
+/// reserve is served only `/healthz` (anything else is 503 with `Retry-After`), so a flood of
+/// slow clients cannot hide the engine's health from its supervisor; past the reserve, a
+/// connection is answered 503 at once and closed. No connection waits for a place.
+async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: CancellationToken) -> std::io::Result<()> {
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let reserve_size = (limits.max_connections / 16).clamp(4, 64);
+    let reserve = Arc::new(Semaphore::new(reserve_size));
+    let mut normal = http1::Builder::new();
+    normal.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+    let mut overflow = http1::Builder::new();
+    overflow.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout.min(RESERVE_HEADER_TIMEOUT)).keep_alive(false);
+    let health_only = Router::new()
+        .route("/healthz", axum::routing::get_service(app.clone()))
+        .fallback(|| async { busy() });
+    let tracker = TaskTracker::new();
+    tracing::info!(max_connections = limits.max_connections, reserve = reserve_size, "accepting connections");
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.cancelled() => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, most often: wait for some to close instead of spinning.
+                tracing::warn!(error = %e, "could not accept a connection");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        if let Ok(place) = Arc::clone(&connections).try_acquire_owned() {
+            tracker.spawn(connection(stream, peer, app.clone(), normal.clone(), stop.clone(), place));
+        } else if let Ok(place) = Arc::clone(&reserve).try_acquire_owned() {
+            tracing::debug!(%peer, "at the connection cap; serving health checks only");
+            tracker.spawn(connection(stream, peer, health_only.clone(), overflow.clone(), stop.clone(), place));
+        } else {
+            tracing::debug!(%peer, "at the connection cap and its reserve; refusing");
+            // Never waits: a full socket buffer just means the client does not hear why.
+            let _ = stream.try_write(BUSY);
+        }
+    }
+    drop(listener);
+    tracker.close();
+    tracker.wait().await;
+    Ok(())
+}
+
+/// Serves one connection; on `stop`, finishes the request in flight and closes.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    builder: http1::Builder,
+    stop: CancellationToken,
+    _place: OwnedSemaphorePermit,
+) {
+    let service = hyper::service::service_fn(move |request: axum::http::Request<Incoming>| {
+        let mut request = request.map(axum::body::Body::new);
+        // Handlers read the client's address (`ConnectInfo`) for per-address limits.
+        request.extensions_mut().insert(ConnectInfo(peer));
+        app.clone().oneshot(request)
+    });
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    let mut stopping = false;
+    let result = loop {
+        tokio::select! {
+            result = conn.as_mut() => break result,
+            _ = stop.cancelled(), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    };
+    if let Err(e) = result {
+        // Timeouts and clients that went away: worth a trace, not a warning.
+        tracing::debug!(error = %e, %peer, "connection ended");
+    }
+}
+
+/// 503 `too_many_connections`, for requests on a connection past the cap.
+fn busy() -> Response {
+    let error = super::error::ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too_many_connections",
+        "the server has as many connections as it allows; only /healthz is answered",
+    );
+    let mut response = error.into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECONDS));
+    response
 }
 
 /// `sangdam serve`: runs until SIGINT or SIGTERM.

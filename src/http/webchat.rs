@@ -1,12 +1,15 @@
 //! Routes: the webchat channel, customer side (widget key and conversation tokens, CORS-enabled).
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +22,7 @@ use tower_http::cors::{Any, CorsLayer};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
+use super::limits::{Admission, Holder, Refused};
 use super::{Accepted, ApiResult, AppState, Created};
 use crate::channels::ChannelKind;
 use crate::events::ConsoleEvent;
@@ -110,13 +114,17 @@ async fn settings(
 
 async fn open(
     State(s): State<AppState>,
+    Extension(admission): Extension<Arc<Admission>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     WidgetKey(key): WidgetKey,
     headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
-) -> ApiResult<Created<Opened>> {
+) -> Result<Created<Opened>, Refused> {
+    admission.open_conversation(client.ip(), key.as_deref())?;
     let (room, token) =
         webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page(&headers), body.customer)
-            .await?;
+            .await
+            .map_err(ApiError::from)?;
     Ok(Created(Opened { conversation_id: room.id, token: token.expose().to_owned() }))
 }
 
@@ -171,12 +179,13 @@ async fn history(
 
 async fn events(
     State(s): State<AppState>,
+    Extension(admission): Extension<Arc<Admission>>,
     CustomerToken(token): CustomerToken,
     ApiPath(p): ApiPath<ConversationPath>,
     Query(query): Query<EventsQuery>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await?;
+) -> Result<Response, Refused> {
+    let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await.map_err(ApiError::from)?;
     let resume_from = match headers.get("last-event-id") {
         Some(value) => {
             value.to_str().ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(|| {
@@ -189,8 +198,13 @@ async fn events(
         }
         None => query.last_event_id.unwrap_or(0).max(0),
     };
+    let place = admission.open_stream(Holder::Conversation(p.id))?;
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(stream_room(s, ws, p.id, resume_from, query.status, tx));
+    tokio::spawn(async move {
+        stream_room(s, ws, p.id, resume_from, query.status, tx).await;
+        // The stream's place is free once its feeder stops: the client went away or the server stops.
+        drop(place);
+    });
     let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut response = sse.into_response();
     // Proxies must not buffer the stream.
