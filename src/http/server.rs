@@ -101,7 +101,9 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
             tracing::warn!(error = %e, "could not answer messages left from before the start");
         }
     });
+    let auth = Arc::new(crate::accounts::auth::Auth::new(&config.logins, Arc::clone(&clock)));
     let state = AppState {
+        auth,
         store: Arc::clone(&store),
         hub,
         clock,
@@ -119,6 +121,8 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let stop = shutdown.clone();
+    // The client's address reaches handlers as `ConnectInfo` (the login throttle counts per address).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let task =
         tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.cancelled_owned()).await });
     tracing::info!(%addr, database = store.backend(), "sangdam is listening");
