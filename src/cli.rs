@@ -139,7 +139,7 @@ enum WorkspaceCommand {
         /// Brand name.
         #[arg(long)]
         name: String,
-        /// The admin's login (unique across the engine).
+        /// The admin's login (unique within the workspace).
         #[arg(long)]
         admin_login: String,
         /// Seat count (certified accounts, the admin included).

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::accounts::auth::{LoginConfig, TokenLifetimes};
+use crate::accounts::throttle::ThrottleConfig;
 use crate::agent::build::{AgentConfig, ShopifyConfig};
 use crate::llm::LlmConfig;
 use crate::secret::Secret;
@@ -90,6 +92,20 @@ pub struct FileConfig {
     /// Webchat conversations one widget key may open per minute, with bursts of twice as many
     /// (`SANGDAM_CONVERSATIONS_PER_WIDGET_KEY`, default 600).
     pub conversations_per_widget_key: Option<u64>,
+    /// Failed logins in a row one login may have before it waits (`SANGDAM_LOGIN_MAX_FAILURES`,
+    /// default 5).
+    pub login_max_failures: Option<u32>,
+    /// Login attempts one client address may make before it waits
+    /// (`SANGDAM_LOGIN_ADDRESS_MAX_ATTEMPTS`, default 50).
+    pub login_address_max_attempts: Option<u32>,
+    /// Seconds a spent login budget takes to be whole again (`SANGDAM_LOGIN_WINDOW_SECS`, default 300).
+    pub login_window_secs: Option<u64>,
+    /// Hours a login token may go unused (`SANGDAM_TOKEN_IDLE_HOURS`, default 12).
+    pub token_idle_hours: Option<u64>,
+    /// Days a login token lives at most (`SANGDAM_TOKEN_MAX_DAYS`, default 30).
+    pub token_max_days: Option<u64>,
+    /// Believe `X-Forwarded-For` for the client address (`SANGDAM_BEHIND_PROXY`, default false).
+    pub behind_proxy: Option<bool>,
 }
 
 impl FileConfig {
@@ -146,6 +162,8 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// Bounds on connections, live streams and conversation creation.
     pub limits: Limits,
+    /// Login throttling, token lifetimes and whether a proxy tells the client address.
+    pub logins: LoginConfig,
 }
 
 /// How much the server lets clients hold: each bound keeps one client from using up what all
@@ -265,6 +283,7 @@ impl Config {
     /// Merges defaults, file and overrides; says which value is wrong when one is.
     pub fn resolve(file: FileConfig, over: Overrides, admin_token: Option<Secret>) -> anyhow::Result<Self> {
         let limits = Limits::resolve(&file)?;
+        let logins = login_config(&file)?;
         let shopify_token = std::env::var("SHOPIFY_ACCESS_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new);
         let addr_text = over.addr.or(file.addr).unwrap_or_else(|| DEFAULT_ADDR.into());
         let addr: SocketAddr = addr_text
@@ -294,6 +313,7 @@ impl Config {
             anyhow::bail!("sweep_every_ms: give 50 to 3600000 milliseconds, not {sweep_every_ms}");
         }
         Ok(Config {
+            logins,
             addr,
             limits,
             sweep_every: std::time::Duration::from_millis(sweep_every_ms),
@@ -354,6 +374,55 @@ impl Config {
             admin_token: admin_token.filter(|t| !t.expose().is_empty()),
         })
     }
+}
+
+/// A number from the environment variable `var`, else from the file, else `default`; within `range`.
+fn number<T>(var: &str, from_file: Option<T>, default: T, range: std::ops::RangeInclusive<T>) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let value = match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(v) => v.trim().parse::<T>().map_err(|_| anyhow::anyhow!("{var}: {v:?} is not a whole number"))?,
+        None => from_file.unwrap_or(default),
+    };
+    if !range.contains(&value) {
+        anyhow::bail!("{var}: give {} to {}, not {value}", range.start(), range.end());
+    }
+    Ok(value)
+}
+
+fn login_config(file: &FileConfig) -> anyhow::Result<LoginConfig> {
+    let defaults = ThrottleConfig::default();
+    let throttle = ThrottleConfig {
+        per_login: number("SANGDAM_LOGIN_MAX_FAILURES", file.login_max_failures, defaults.per_login, 1..=1000)?,
+        per_address: number(
+            "SANGDAM_LOGIN_ADDRESS_MAX_ATTEMPTS",
+            file.login_address_max_attempts,
+            defaults.per_address,
+            1..=100_000,
+        )?,
+        window: std::time::Duration::from_secs(number(
+            "SANGDAM_LOGIN_WINDOW_SECS",
+            file.login_window_secs,
+            defaults.window.as_secs(),
+            1..=86_400,
+        )?),
+    };
+    let lifetimes = TokenLifetimes::default();
+    let idle_hours = u64::try_from(lifetimes.idle.num_hours()).unwrap_or(12);
+    let max_days = u64::try_from(lifetimes.max.num_days()).unwrap_or(30);
+    let idle = number("SANGDAM_TOKEN_IDLE_HOURS", file.token_idle_hours, idle_hours, 1..=24 * 365)?;
+    let max = number("SANGDAM_TOKEN_MAX_DAYS", file.token_max_days, max_days, 1..=3650)?;
+    let hours = |h: u64| chrono::TimeDelta::hours(i64::try_from(h).unwrap_or(i64::MAX / 3_600_000));
+    let behind_proxy = match std::env::var("SANGDAM_BEHIND_PROXY").ok().filter(|v| !v.is_empty()) {
+        Some(v) => match v.trim() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" => false,
+            other => anyhow::bail!("SANGDAM_BEHIND_PROXY: {other:?} is neither true nor false"),
+        },
+        None => file.behind_proxy.unwrap_or(false),
+    };
+    Ok(LoginConfig { throttle, tokens: TokenLifetimes { idle: hours(idle), max: hours(max * 24) }, behind_proxy })
 }
 
 #[cfg(test)]

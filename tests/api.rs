@@ -486,7 +486,7 @@ async fn bad_input_gets_a_clear_4xx() {
                 .await
                 .unwrap(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_account",
+            "weak_password",
         ),
         (
             "a second admin",

@@ -110,7 +110,7 @@ async fn provisioning_creates_a_whole_workspace_once(store: Arc<dyn Store>, cloc
     assert_eq!(ws.created_at, clock.now(), "times round-trip to the microsecond");
     let admin = store.first_admin().await.unwrap().unwrap();
     assert_eq!((admin.id, admin.role, admin.certified), (s.admin, Role::Admin, true));
-    let principal = store.principal("hash-admin").await.unwrap().unwrap();
+    let principal = store.token("hash-admin").await.unwrap().unwrap().principal;
     assert_eq!((principal.workspace_id, principal.role), (s.ws, Role::Admin));
     let webchat = store.channel(s.ws, ChannelKind::Webchat).await.unwrap();
     assert_eq!(webchat.widget_key.as_deref(), Some("wk_admin"));
@@ -131,7 +131,7 @@ async fn provisioning_creates_a_whole_workspace_once(store: Arc<dyn Store>, cloc
         channels: vec![],
     };
     assert!(!store.provision(&again, true).await.unwrap());
-    assert!(store.principal("h2").await.unwrap().is_none());
+    assert!(store.token("h2").await.unwrap().is_none());
 }
 on_both_backends!(provisioning, provisioning_creates_a_whole_workspace_once);
 
@@ -141,18 +141,18 @@ async fn logins_are_unique_and_certification_respects_seats(store: Arc<dyn Store
     store.insert_account(&agent).await.unwrap();
     let dup = account(s.ws, "agent1", Role::Agent, Some(s.admin), false, clock.now());
     assert!(matches!(store.insert_account(&dup).await, Err(StoreError::Taken("login"))));
-    let (found, hash) = store.account_by_login("agent1").await.unwrap().unwrap();
+    let (found, hash) = store.accounts_by_login("agent1", Some(s.ws)).await.unwrap().pop().unwrap();
     assert_eq!((found.id, found.certified, hash.as_str()), (agent.id, false, "$argon2id$placeholder"));
     store.insert_token("agent-token", &found, clock.now()).await.unwrap();
-    assert!(store.principal("agent-token").await.unwrap().is_none(), "uncertified accounts cannot use tokens");
+    assert!(store.token("agent-token").await.unwrap().is_none(), "uncertified accounts cannot use tokens");
     assert!(store.certify(s.ws, agent.id).await.unwrap().certified);
     assert!(store.certify(s.ws, agent.id).await.unwrap().certified, "certifying twice is harmless");
-    assert_eq!(store.principal("agent-token").await.unwrap().unwrap().role, Role::Agent);
+    assert_eq!(store.token("agent-token").await.unwrap().unwrap().principal.role, Role::Agent);
     let third = account(s.ws, "agent2", Role::Agent, Some(s.admin), false, clock.now());
     store.insert_account(&third).await.unwrap();
     assert!(matches!(store.certify(s.ws, third.id).await, Err(StoreError::SeatLimit { seats: 2 })));
     assert!(!store.uncertify(s.ws, agent.id).await.unwrap().certified);
-    assert!(store.principal("agent-token").await.unwrap().is_none(), "uncertifying revokes tokens");
+    assert!(store.token("agent-token").await.unwrap().is_none(), "uncertifying revokes tokens");
     assert!(store.certify(s.ws, third.id).await.unwrap().certified, "the freed seat can be used");
     let changed = store
         .update_account(

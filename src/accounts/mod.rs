@@ -5,9 +5,12 @@
 //! workspace never has more certified accounts than seats. Agents and managers cannot be converted
 //! into each other. Who may do what is decided in one place: [`roles::Permission`].
 
+pub mod auth;
 pub mod password;
+pub mod policy;
 pub mod roles;
 pub mod service;
+pub mod throttle;
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -23,7 +26,7 @@ pub struct Account {
     pub id: AccountId,
     /// The workspace the account belongs to.
     pub workspace_id: WorkspaceId,
-    /// Login name, unique across the engine.
+    /// Login name, unique within the workspace regardless of case (`Kim` and `kim` are one).
     pub login: String,
     /// Display name shown to colleagues and, for counselors, to customers.
     pub name: String,
@@ -78,7 +81,8 @@ impl Principal {
 pub struct NewAccount {
     /// Login name (3–64 characters: letters, digits, `.`, `_`, `-`, `@`).
     pub login: String,
-    /// Password, at least 8 characters.
+    /// Password: 10 to 256 characters, at least 4 different ones, not containing the login and
+    /// not on the list of common passwords.
     pub password: String,
     /// Display name.
     pub name: String,
@@ -96,8 +100,12 @@ pub struct NewAccount {
 pub struct AccountPatch {
     /// New display name.
     pub name: Option<String>,
-    /// New password (at least 8 characters); existing tokens stay valid.
+    /// New password, under the same rules as at registration. Changing one's own needs
+    /// `current_password` and revokes the account's other tokens; an admin setting another
+    /// account's password revokes all of that account's tokens.
     pub password: Option<String>,
+    /// The caller's current password; required to change one's own password.
+    pub current_password: Option<String>,
     /// Whether the account takes part in distribution.
     pub counselling: Option<bool>,
     /// New responsible admin or manager (agents only).

@@ -1,10 +1,17 @@
-//! Account operations: registration, certification, changes, login.
+//! Account operations: registration, certification, changes, login, tokens.
 //!
 //! Each function takes the caller, checks the permission first, validates, then asks the store.
+//! Logins are unique within a workspace and compared lowercase; a login request may name its
+//! workspace, and one that does not is refused like a wrong password when the login exists in
+//! more than one, so no answer tells which workspaces hold a login.
 
-use crate::accounts::{Account, AccountPatch, NewAccount, Permission, Principal, Role, password};
+use crate::accounts::auth::{Auth, ClientAddress, Verdict};
+use crate::accounts::password::{self, Busy};
+use crate::accounts::policy::{self, Weakness};
+use crate::accounts::throttle::TooManyAttempts;
+use crate::accounts::{Account, AccountPatch, NewAccount, Permission, Principal, Role};
 use crate::clock::Clock;
-use crate::ids::AccountId;
+use crate::ids::{AccountId, WorkspaceId};
 use crate::secret::{self, Secret, TokenKind};
 use crate::store::{AccountChanges, AccountRecord, Store, StoreError};
 
@@ -40,6 +47,21 @@ pub enum AccountError {
     /// Login failed: unknown login or wrong password (never says which).
     #[error("wrong login or password")]
     BadCredentials,
+    /// The new password breaks the password policy.
+    #[error(transparent)]
+    WeakPassword(#[from] Weakness),
+    /// Too many failed attempts for this login or from this address.
+    #[error(transparent)]
+    TooManyAttempts(#[from] TooManyAttempts),
+    /// The password hashers are all busy and their queue is full.
+    #[error(transparent)]
+    Busy(#[from] Busy),
+    /// Changing one's own password needs the current one.
+    #[error("current_password: give your current password to change it")]
+    CurrentPasswordRequired,
+    /// The current password given is wrong.
+    #[error("current_password: that is not your current password")]
+    WrongCurrentPassword,
     /// The account exists and the password is right, but it is not certified.
     #[error("this account is not certified; ask the workspace admin to certify it")]
     NotCertified,
@@ -66,11 +88,17 @@ type Result<T> = std::result::Result<T, AccountError>;
 
 /// Registers a manager or agent (admin only). The account starts uncertified.
 #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, login = %input.login))]
-pub async fn create(store: &dyn Store, clock: &dyn Clock, caller: &Principal, input: NewAccount) -> Result<Account> {
+pub async fn create(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    auth: &Auth,
+    caller: &Principal,
+    input: NewAccount,
+) -> Result<Account> {
     caller.require(Permission::ManageAccounts)?;
     let login = valid_login(&input.login)?;
     let name = valid_name(&input.name)?;
-    valid_password(&input.password)?;
+    policy::check(&input.password, &login)?;
     let manager_id = match input.role {
         Role::Admin => {
             return Err(AccountError::Invalid(
@@ -93,7 +121,7 @@ pub async fn create(store: &dyn Store, clock: &dyn Clock, caller: &Principal, in
         id: AccountId::new(),
         workspace_id: caller.workspace_id,
         login: login.clone(),
-        password_hash: password::hash(Secret::new(input.password)).await.map_err(internal)?,
+        password_hash: auth.hasher.hash(Secret::new(input.password)).await?.map_err(internal)?,
         name,
         role: input.role,
         manager_id: Some(manager_id),
@@ -127,8 +155,17 @@ pub async fn get(store: &dyn Store, caller: &Principal, id: AccountId) -> Result
 }
 
 /// Changes an account. The admin may change anything but the role; everyone may change their
-/// own name and password.
-pub async fn update(store: &dyn Store, caller: &Principal, id: AccountId, patch: AccountPatch) -> Result<Account> {
+/// own name and password. Changing one's own password needs the current one and revokes every
+/// other token of the account (the one used for the call stays valid); an admin setting another
+/// account's password revokes all of that account's tokens.
+pub async fn update(
+    store: &dyn Store,
+    auth: &Auth,
+    caller: &Principal,
+    caller_token: &Secret,
+    id: AccountId,
+    patch: AccountPatch,
+) -> Result<Account> {
     let own = id == caller.account_id;
     let admin_only = patch.counselling.is_some() || patch.manager_id.is_some();
     if !own || admin_only {
@@ -146,14 +183,26 @@ pub async fn update(store: &dyn Store, caller: &Principal, id: AccountId, patch:
         None => None,
     };
     let password_hash = match patch.password {
-        Some(p) => {
-            valid_password(&p)?;
-            Some(password::hash(Secret::new(p)).await.map_err(internal)?)
+        Some(new) => {
+            policy::check(&new, &current.login)?;
+            if own {
+                let given = patch.current_password.ok_or(AccountError::CurrentPasswordRequired)?;
+                // The current password is a password like any other: guessing it is throttled.
+                auth.throttle.attempt(&current.login, None)?;
+                let stored = store.password_hash(caller.workspace_id, id).await?;
+                if !auth.hasher.verify(Secret::new(given), stored).await? {
+                    return Err(AccountError::WrongCurrentPassword);
+                }
+                auth.throttle.succeeded(&current.login);
+            }
+            Some(auth.hasher.hash(Secret::new(new)).await?.map_err(internal)?)
         }
         None => None,
     };
     let changes = AccountChanges {
         name: patch.name.as_deref().map(valid_name).transpose()?,
+        revoke_tokens: password_hash.is_some(),
+        keep_token_hash: (password_hash.is_some() && own).then(|| secret::token_hash(caller_token.expose())),
         password_hash,
         counselling: patch.counselling,
         manager_id,
@@ -185,29 +234,84 @@ pub async fn delete(store: &dyn Store, clock: &dyn Clock, caller: &Principal, id
     Ok(store.delete_account(caller.workspace_id, id, clock.now()).await?)
 }
 
-/// Checks a login and password and issues a new bearer token.
-#[tracing::instrument(skip_all, fields(login = %login))]
-pub async fn login(store: &dyn Store, clock: &dyn Clock, login: &str, password: Secret) -> Result<(Secret, Account)> {
-    let found = store.account_by_login(login).await?;
-    let Some((account, hash)) = found.filter(|(a, _)| a.deleted_at.is_none()) else {
+/// A login request.
+#[derive(Debug)]
+pub struct Credentials {
+    /// The login as typed; compared lowercase.
+    pub login: String,
+    /// The workspace, when the caller names it.
+    pub workspace: Option<WorkspaceId>,
+    /// The password.
+    pub password: Secret,
+}
+
+/// Checks a login and password and issues a new bearer token. Throttled per login and per
+/// client address before any hashing; the same 401 for an unknown login, a wrong password and
+/// a login that exists in several workspaces when none is named.
+#[tracing::instrument(skip_all, fields(login = %credentials.login))]
+pub async fn login(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    auth: &Auth,
+    credentials: Credentials,
+    from: ClientAddress,
+) -> Result<(Secret, Account)> {
+    let normalised = normalise_login(&credentials.login);
+    auth.throttle.attempt(&normalised, from.0)?;
+    let mut found = if valid_login(&normalised).is_ok() {
+        store.accounts_by_login(&normalised, credentials.workspace).await?
+    } else {
+        Vec::new()
+    };
+    let Some((account, hash)) = found.pop().filter(|_| found.is_empty()) else {
         // Spend the same time as a real check, so timing does not reveal which logins exist.
-        password::verify(password, password::DECOY_HASH.into()).await;
+        auth.hasher.verify(credentials.password, password::DECOY_HASH.into()).await?;
         return Err(AccountError::BadCredentials);
     };
-    if !password::verify(password, hash).await {
+    if !auth.hasher.verify(credentials.password, hash).await? {
         return Err(AccountError::BadCredentials);
     }
+    auth.throttle.succeeded(&normalised);
     if !account.certified {
         return Err(AccountError::NotCertified);
     }
+    let now = clock.now();
+    store.prune_tokens(account.id, now - auth.tokens.idle, now - auth.tokens.max).await?;
     let token = secret::generate(TokenKind::Operator);
-    store.insert_token(&secret::token_hash(token.expose()), &account, clock.now()).await?;
+    store.insert_token(&secret::token_hash(token.expose()), &account, now).await?;
     Ok((token, account))
+}
+
+/// The caller behind a bearer token, if the token is known, within its lifetimes and its
+/// account may log in. An expired token is forgotten; a used one has its last use written at
+/// most once a minute.
+pub async fn authenticate(store: &dyn Store, clock: &dyn Clock, auth: &Auth, token: &str) -> Result<Option<Principal>> {
+    let hash = secret::token_hash(token);
+    let Some(grant) = store.token(&hash).await? else { return Ok(None) };
+    let now = clock.now();
+    match auth.tokens.judge(&grant, now) {
+        Verdict::Expired => {
+            store.delete_token(&hash).await?;
+            Ok(None)
+        }
+        Verdict::Valid { touch } => {
+            if touch && let Err(e) = store.touch_token(&hash, now).await {
+                // Losing one last-use mark is harmless; refusing the request for it is not.
+                tracing::warn!(error = %e, "could not record a token's last use");
+            }
+            Ok(Some(grant.principal))
+        }
+    }
 }
 
 /// Revokes the token the caller used.
 pub async fn logout(store: &dyn Store, token: &Secret) -> Result<()> {
     Ok(store.delete_token(&secret::token_hash(token.expose())).await?)
+}
+
+/// A login as it is stored and compared: lowercase (logins are ASCII).
+pub fn normalise_login(login: &str) -> String {
+    login.trim().to_ascii_lowercase()
 }
 
 async fn valid_manager(store: &dyn Store, caller: &Principal, id: AccountId) -> Result<AccountId> {
@@ -237,13 +341,6 @@ fn valid_name(name: &str) -> Result<String> {
         return Err(AccountError::Invalid("name: give 1 to 100 printable characters".into()));
     }
     Ok(name.to_owned())
-}
-
-fn valid_password(password: &str) -> Result<()> {
-    if !(8..=256).contains(&password.chars().count()) {
-        return Err(AccountError::Invalid("password: use 8 to 256 characters".into()));
-    }
-    Ok(())
 }
 
 fn internal(e: anyhow::Error) -> AccountError {

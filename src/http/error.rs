@@ -131,6 +131,15 @@ impl From<AccountError> for ApiError {
             AccountError::RoleConversion { .. } => ApiError::new(StatusCode::CONFLICT, "role_conversion", message),
             AccountError::BadCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", message),
             AccountError::NotCertified => ApiError::new(StatusCode::FORBIDDEN, "not_certified", message),
+            AccountError::WeakPassword(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", message),
+            AccountError::TooManyAttempts(_) => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+            }
+            AccountError::Busy(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message),
+            AccountError::CurrentPasswordRequired => {
+                ApiError::new(StatusCode::BAD_REQUEST, "current_password_required", message)
+            }
+            AccountError::WrongCurrentPassword => ApiError::new(StatusCode::FORBIDDEN, "wrong_password", message),
             AccountError::Internal(cause) => ApiError::internal(cause),
             AccountError::Store(e) => e.into(),
         }

@@ -4,7 +4,9 @@ use aide::OperationInput;
 use aide::generate::GenContext;
 use aide::openapi::{Operation, SecurityRequirement};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::Deserialize;
@@ -13,7 +15,10 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::error::ApiError;
 use crate::accounts::Principal;
-use crate::secret::{self, Secret};
+use crate::accounts::auth::ClientAddress;
+use crate::accounts::service;
+use crate::locale::Locale;
+use crate::secret::Secret;
 
 /// A JSON body; malformed, mistyped, oversized or unknown-field bodies become JSON errors.
 pub struct ApiJson<T>(pub T);
@@ -118,8 +123,10 @@ impl FromRequestParts<AppState> for Operator {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)
             .ok_or_else(|| ApiError::unauthorized("send an API token as Authorization: Bearer <token>"))?;
-        let principal = state.store.principal(&secret::token_hash(&token)).await?.ok_or_else(|| {
-            ApiError::unauthorized("the API token is unknown, revoked, or its account can no longer log in")
+        let principal = service::authenticate(state.store.as_ref(), state.clock.as_ref(), &state.auth, &token)
+            .await?
+            .ok_or_else(|| {
+            ApiError::unauthorized("the API token is unknown, revoked, expired, or its account can no longer log in")
         })?;
         Ok(Operator { principal, token: Secret::new(token) })
     }
@@ -129,6 +136,57 @@ impl OperationInput for Operator {
     fn operation_input(_: &mut GenContext, operation: &mut Operation) {
         require_scheme(operation, "bearer");
     }
+}
+
+/// The client's address: the TCP peer (`ConnectInfo`), or with `behind_proxy` the last
+/// `X-Forwarded-For` entry (the one the proxy added). Unknown when neither is there, which only
+/// turns the per-address throttle off, never the request away.
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let forwarded = || {
+            let last = parts.headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?;
+            last.rsplit(',').next()?.trim().parse().ok()
+        };
+        let peer = || parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        Ok(ClientAddress(if state.auth.behind_proxy { forwarded().or_else(peer) } else { peer() }))
+    }
+}
+
+impl OperationInput for ClientAddress {}
+
+/// The reader's language from `Accept-Language`: Korean when Korean is preferred over English,
+/// else English (the language of the API's other messages).
+pub struct ReaderLocale(pub Locale);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReaderLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        Ok(ReaderLocale(preferred_locale(header)))
+    }
+}
+
+impl OperationInput for ReaderLocale {}
+
+fn preferred_locale(header: &str) -> Locale {
+    let weight = |lang: &str| {
+        header
+            .split(',')
+            .filter_map(|item| {
+                let mut parts = item.split(';');
+                let tag = parts.next()?.trim().to_ascii_lowercase();
+                let q = parts
+                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                (tag == lang || tag.starts_with(&format!("{lang}-"))).then_some(q)
+            })
+            .fold(0.0_f32, f32::max)
+    };
+    let ko = weight("ko");
+    if ko > 0.0 && ko >= weight("en") { Locale::Ko } else { Locale::En }
 }
 
 /// The webchat widget's key, from the `X-Widget-Key` header.
@@ -185,5 +243,20 @@ fn require_scheme(operation: &mut Operation, scheme: &str) {
     requirement.insert(scheme.to_owned(), Vec::new());
     if !operation.security.contains(&requirement) {
         operation.security.push(requirement);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preferred_language_is_read_with_its_weights() {
+        assert_eq!(preferred_locale(""), Locale::En);
+        assert_eq!(preferred_locale("ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"), Locale::Ko);
+        assert_eq!(preferred_locale("en-US,en;q=0.9,ko;q=0.8"), Locale::En);
+        assert_eq!(preferred_locale("ko"), Locale::Ko);
+        assert_eq!(preferred_locale("fr-FR, ko;q=0.5"), Locale::Ko);
+        assert_eq!(preferred_locale("de"), Locale::En);
     }
 }

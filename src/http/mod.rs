@@ -76,6 +76,8 @@ pub struct AppState {
     pub previews: Arc<PreviewSessions>,
     /// Helpdesk tickets waiting to be created, and the adapters that create them.
     pub handoffs: HandoffOutbox,
+    /// Login throttle, bounded password hashing and token lifetimes.
+    pub auth: Arc<crate::accounts::auth::Auth>,
 }
 
 impl AppState {

@@ -114,7 +114,9 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
             tracing::warn!(error = %e, "could not answer messages left from before the start");
         }
     });
+    let auth = Arc::new(crate::accounts::auth::Auth::new(&config.logins, Arc::clone(&clock)));
     let state = AppState {
+        auth,
         store: Arc::clone(&store),
         hub,
         clock,

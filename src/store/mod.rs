@@ -16,7 +16,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::accounts::{Account, Principal};
+use crate::accounts::Account;
+use crate::accounts::auth::TokenGrant;
 use crate::agent::ConversationState;
 use crate::channels::{Channel, ChannelKind, SeenOrigin};
 use crate::handoff::{Handoff, HandoffJob, HandoffState, HelpdeskIntegration, JobOutcome, NewHandoff};
@@ -79,15 +80,22 @@ pub trait WorkspaceStore {
 /// Accounts, their certification and their API tokens.
 #[async_trait]
 pub trait AccountStore {
-    /// Inserts an account; [`StoreError::Taken`] when the login exists.
+    /// Inserts an account; [`StoreError::Taken`] when its workspace has the login (in any case).
     async fn insert_account(&self, account: &AccountRecord) -> StoreResult<()>;
     /// One account of a workspace.
     async fn account(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
     /// Every account of a workspace, oldest first.
     async fn accounts(&self, ws: WorkspaceId) -> StoreResult<Vec<Account>>;
-    /// An account and its password hash by login, across workspaces.
-    async fn account_by_login(&self, login: &str) -> StoreResult<Option<(Account, String)>>;
-    /// Applies changes to an account.
+    /// The accounts not deleted whose lowercase login is `login_normalised`, with their password
+    /// hashes: in `ws` when given, else in every workspace.
+    async fn accounts_by_login(
+        &self,
+        login_normalised: &str,
+        ws: Option<WorkspaceId>,
+    ) -> StoreResult<Vec<(Account, String)>>;
+    /// An account's password hash.
+    async fn password_hash(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<String>;
+    /// Applies changes to an account (and revokes its tokens when asked), atomically.
     async fn update_account(&self, ws: WorkspaceId, id: AccountId, c: &AccountChanges) -> StoreResult<Account>;
     /// Certifies an account unless that would exceed the seats; race-free across processes.
     async fn certify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
@@ -95,12 +103,27 @@ pub trait AccountStore {
     async fn uncertify(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<Account>;
     /// Marks an account deleted unless it holds open rooms; its tokens are removed.
     async fn delete_account(&self, ws: WorkspaceId, id: AccountId, at: DateTime<Utc>) -> StoreResult<Account>;
-    /// Stores an API token's hash for an account.
+    /// Stores a login token's hash for an account.
     async fn insert_token(&self, token_hash: &str, account: &Account, at: DateTime<Utc>) -> StoreResult<()>;
-    /// The caller behind a token hash, if the token exists and its account may log in.
-    async fn principal(&self, token_hash: &str) -> StoreResult<Option<Principal>>;
+    /// A token and the caller behind it, if the token exists and its account may log in.
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenGrant>>;
+    /// Records a token's last use.
+    async fn touch_token(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Forgets an account's login tokens last used before `idle_before` or issued before
+    /// `issued_before`.
+    async fn prune_tokens(
+        &self,
+        account: AccountId,
+        idle_before: DateTime<Utc>,
+        issued_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// Forgets a token.
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()>;
+    /// Takes `token_hash` as the `SANGDAM_ADMIN_TOKEN` token of `admin`, unless that token was
+    /// seen before (then nothing changes and the answer is `false`): it is remembered for good,
+    /// the earlier environment tokens are revoked and it is stored as a token that does not
+    /// expire.
+    async fn adopt_env_token(&self, token_hash: &str, admin: &Account, at: DateTime<Utc>) -> StoreResult<bool>;
 }
 
 /// Channels, their settings and where the widget was loaded.

@@ -16,7 +16,7 @@ pub struct AccountRecord {
     pub id: AccountId,
     /// Owning workspace.
     pub workspace_id: WorkspaceId,
-    /// Login name.
+    /// Login name as typed; the store also keeps it lowercase for lookups and uniqueness.
     pub login: String,
     /// Argon2 PHC string.
     pub password_hash: String,
@@ -43,6 +43,10 @@ pub struct AccountChanges {
     pub counselling: Option<bool>,
     /// New responsible admin or manager.
     pub manager_id: Option<AccountId>,
+    /// Revoke the account's tokens in the same transaction (a password change).
+    pub revoke_tokens: bool,
+    /// The one token to keep when revoking (the caller's own, changing their own password).
+    pub keep_token_hash: Option<String>,
 }
 
 /// Everything a new workspace starts with.

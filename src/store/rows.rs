@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 
+use crate::accounts::auth::TokenGrant;
 use crate::accounts::{Account, Principal, Role};
 use crate::agent::HandoffReason;
 use crate::channels::{Channel, ChannelKind, ChannelSecrets, ChannelSettings, HandoffAction, SeenOrigin};
@@ -122,6 +123,27 @@ pub(crate) struct PrincipalRow {
 impl From<PrincipalRow> for Principal {
     fn from(r: PrincipalRow) -> Self {
         Principal { account_id: r.account_id, workspace_id: r.workspace_id, role: r.role }
+    }
+}
+
+/// A token row joined with its account.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    #[sqlx(flatten)]
+    principal: PrincipalRow,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    source: String,
+}
+
+impl From<TokenRow> for TokenGrant {
+    fn from(r: TokenRow) -> Self {
+        TokenGrant {
+            principal: r.principal.into(),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at.unwrap_or(r.created_at),
+            from_env: r.source == "env",
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use crate::accounts::{Account, Role, password, service::valid_login};
+use crate::accounts::{Account, Role, password, policy, service::valid_login};
 use crate::channels::{ChannelKind, ChannelSettings};
 use crate::clock::Clock;
 use crate::ids::{AccountId, WorkspaceId};
@@ -90,8 +90,8 @@ pub async fn provision(
     {
         return Err(ProvisionError::Invalid("the admin token must be at least 24 characters".into()));
     }
-    let generated_password = spec.admin_password.is_none().then(secret::generate_password);
-    let password = spec.admin_password.or(generated_password.clone()).unwrap_or_else(secret::generate_password);
+    let generated_password = spec.admin_password.is_none().then(|| policy_password(&admin_login));
+    let password = spec.admin_password.or(generated_password.clone()).unwrap_or_else(|| policy_password(&admin_login));
     let admin_token = spec.admin_token.unwrap_or_else(|| secret::generate(TokenKind::Operator));
     let now = clock.now();
     let workspace = Workspace {
@@ -132,18 +132,42 @@ pub async fn provision(
     Ok(Some(Provisioned { workspace, admin, generated_password, admin_token, widget_key }))
 }
 
-/// At start-up: creates the first workspace on an empty database; otherwise makes sure
-/// `SANGDAM_ADMIN_TOKEN`, when set, is a token of the first workspace's admin.
+/// A generated password that passes the password policy (24 random characters nearly always do;
+/// the loop covers the one in millions that happens to contain the login).
+fn policy_password(login: &str) -> Secret {
+    loop {
+        let candidate = secret::generate_password();
+        if policy::check(candidate.expose(), login).is_ok() {
+            return candidate;
+        }
+    }
+}
+
+/// At start-up: creates the first workspace on an empty database, then takes
+/// `SANGDAM_ADMIN_TOKEN`, when set, as a token of the first workspace's admin, once.
+///
+/// The environment token is deliberate: the first start that sees a value stores its hash for
+/// good and revokes the environment token it replaces. A value seen before is never stored again,
+/// so after a logout (or the admin's password change) it stays revoked across restarts. To rotate,
+/// set a new value and restart: the new one works and the old one stops. The environment token
+/// does not expire by idleness or age.
 pub async fn bootstrap(
     store: &dyn Store,
     clock: &dyn Clock,
     admin_token: Option<Secret>,
 ) -> Result<Option<Provisioned>, ProvisionError> {
-    if let Some(created) = provision(store, clock, WorkspaceSpec::first(admin_token.clone()), true).await? {
-        return Ok(Some(created));
+    let created = provision(store, clock, WorkspaceSpec::first(admin_token.clone()), true).await?;
+    let Some(token) = admin_token else { return Ok(created) };
+    let admin = match &created {
+        Some(made) => Some(made.admin.clone()),
+        None => store.first_admin().await?,
+    };
+    if let Some(admin) = admin {
+        if store.adopt_env_token(&secret::token_hash(token.expose()), &admin, clock.now()).await? {
+            tracing::info!(login = %admin.login, "SANGDAM_ADMIN_TOKEN accepted; any earlier one is revoked");
+        } else {
+            tracing::debug!("SANGDAM_ADMIN_TOKEN was seen before; it is not stored again");
+        }
     }
-    if let (Some(token), Some(admin)) = (admin_token, store.first_admin().await?) {
-        store.insert_token(&secret::token_hash(token.expose()), &admin, clock.now()).await?;
-    }
-    Ok(None)
+    Ok(created)
 }

@@ -4,9 +4,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{SqliteStore, taken, ts};
-use crate::accounts::{Account, Principal};
+use crate::accounts::Account;
+use crate::accounts::auth::TokenGrant;
+use crate::accounts::service::normalise_login;
 use crate::ids::{AccountId, WorkspaceId};
-use crate::store::rows::{AccountRow, LoginRow, PrincipalRow, account_columns};
+use crate::store::rows::{AccountRow, LoginRow, TokenRow, account_columns};
 use crate::store::{AccountChanges, AccountRecord, AccountStore, StoreError, StoreResult};
 
 const OPEN_ROOMS: &str = "SELECT COUNT(*) FROM rooms WHERE workspace_id = ? AND assignee_id = ? AND status <> 'closed'";
@@ -36,12 +38,13 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
     sqlx::query(
-        "INSERT INTO accounts (id, workspace_id, login, password_hash, name, role, manager_id, certified, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO accounts (id, workspace_id, login, login_normalised, password_hash, name, role, manager_id, \
+         certified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(a.id)
     .bind(a.workspace_id)
     .bind(&a.login)
+    .bind(normalise_login(&a.login))
     .bind(&a.password_hash)
     .bind(&a.name)
     .bind(a.role.as_str())
@@ -76,16 +79,32 @@ impl AccountStore for SqliteStore {
         Ok(rows.into_iter().map(Account::from).collect())
     }
 
-    async fn account_by_login(&self, login: &str) -> StoreResult<Option<(Account, String)>> {
-        let row = sqlx::query_as::<_, LoginRow>(concat!(
+    async fn accounts_by_login(
+        &self,
+        login_normalised: &str,
+        ws: Option<WorkspaceId>,
+    ) -> StoreResult<Vec<(Account, String)>> {
+        let rows = sqlx::query_as::<_, LoginRow>(concat!(
             "SELECT ",
             account_columns!(),
-            ", password_hash FROM accounts WHERE login = ?"
+            ", password_hash FROM accounts WHERE login_normalised = ? AND (? IS NULL OR workspace_id = ?) \
+             AND deleted_at IS NULL"
         ))
-        .bind(login)
-        .fetch_optional(&self.reader)
+        .bind(login_normalised)
+        .bind(ws)
+        .bind(ws)
+        .fetch_all(&self.reader)
         .await?;
-        Ok(row.map(|r| (Account::from(r.account), r.password_hash)))
+        Ok(rows.into_iter().map(|r| (Account::from(r.account), r.password_hash)).collect())
+    }
+
+    async fn password_hash(&self, ws: WorkspaceId, id: AccountId) -> StoreResult<String> {
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE workspace_id = ? AND id = ?")
+            .bind(ws)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn update_account(&self, ws: WorkspaceId, id: AccountId, c: &AccountChanges) -> StoreResult<Account> {
@@ -105,6 +124,14 @@ impl AccountStore for SqliteStore {
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
+        }
+        if c.revoke_tokens {
+            sqlx::query("DELETE FROM api_tokens WHERE account_id = ? AND (? IS NULL OR token_hash <> ?)")
+                .bind(id)
+                .bind(&c.keep_token_hash)
+                .bind(&c.keep_token_hash)
+                .execute(&mut *tx)
+                .await?;
         }
         let account = Self::account_in(&mut *tx, ws, id).await?;
         tx.commit().await?;
@@ -182,20 +209,81 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
-    async fn principal(&self, token_hash: &str) -> StoreResult<Option<Principal>> {
-        let row = sqlx::query_as::<_, PrincipalRow>(
-            "SELECT a.id AS account_id, a.workspace_id, a.role FROM api_tokens t \
-             JOIN accounts a ON a.id = t.account_id \
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenGrant>> {
+        let row = sqlx::query_as::<_, TokenRow>(
+            "SELECT a.id AS account_id, a.workspace_id, a.role, t.created_at, t.last_used_at, t.source \
+             FROM api_tokens t JOIN accounts a ON a.id = t.account_id \
              WHERE t.token_hash = ? AND a.certified AND a.deleted_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&self.reader)
         .await?;
-        Ok(row.map(Principal::from))
+        Ok(row.map(TokenGrant::from))
+    }
+
+    async fn touch_token(&self, token_hash: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
+            .bind(ts(at))
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn prune_tokens(
+        &self,
+        account: AccountId,
+        idle_before: DateTime<Utc>,
+        issued_before: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "DELETE FROM api_tokens WHERE account_id = ? AND source = 'login' \
+             AND (created_at < ? OR COALESCE(last_used_at, created_at) < ?)",
+        )
+        .bind(account)
+        .bind(ts(issued_before))
+        .bind(ts(idle_before))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn delete_token(&self, token_hash: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM api_tokens WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
         Ok(())
+    }
+
+    async fn adopt_env_token(&self, token_hash: &str, admin: &Account, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let seen: Option<i64> = sqlx::query_scalar("SELECT 1 FROM admin_env_tokens WHERE token_hash = ?")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO admin_env_tokens (token_hash, account_id, seen_at) VALUES (?, ?, ?)")
+            .bind(token_hash)
+            .bind(admin.id)
+            .bind(ts(at))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE source = 'env' AND token_hash <> ?")
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, account_id, workspace_id, created_at, source) \
+             VALUES (?, ?, ?, ?, 'env') ON CONFLICT (token_hash) DO UPDATE SET source = 'env', \
+             account_id = excluded.account_id, workspace_id = excluded.workspace_id",
+        )
+        .bind(token_hash)
+        .bind(admin.id)
+        .bind(admin.workspace_id)
+        .bind(ts(at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
