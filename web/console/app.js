@@ -23,6 +23,8 @@ add({
     'login.login': '아이디',
     'login.password': '비밀번호',
     'login.submit': '로그인',
+    'login.more': '다른 워크스페이스',
+    'login.workspace': '워크스페이스 ID (같은 아이디가 여러 워크스페이스에 있을 때)',
     'login.failed': '로그인하지 못했습니다: {reason}',
     'role.admin': '관리자',
     'role.manager': '매니저',
@@ -45,6 +47,8 @@ add({
     'login.login': 'Login',
     'login.password': 'Password',
     'login.submit': 'Sign in',
+    'login.more': 'Another workspace',
+    'login.workspace': 'Workspace ID (when your login exists in several workspaces)',
     'login.failed': 'Could not sign in: {reason}',
     'role.admin': 'Admin',
     'role.manager': 'Manager',
@@ -128,12 +132,20 @@ function loginView() {
   const main = shell();
   const login = h('input', { name: 'login', autocomplete: 'username', required: true });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  // Logins are unique per workspace; the rare login held in several needs the workspace's id,
+  // which a link can carry as ?workspace=.
+  const asked = new URLSearchParams(location.search).get('workspace') || '';
+  const workspace = h('input', { name: 'workspace', autocomplete: 'off', spellcheck: 'false', value: asked });
+  const more = h('details', { class: 'login-more', open: Boolean(asked) },
+    h('summary', null, t('login.more')),
+    field(t('login.workspace'), workspace));
   const submit = h('button', { type: 'submit', class: 'primary' }, t('login.submit'));
   const status = h('div', { class: 'form-status', role: 'alert' });
   const form = h('form', { class: 'card login', 'aria-labelledby': 'login-title' },
     h('h1', { id: 'login-title' }, t('login.title')),
     field(t('login.login'), login),
     field(t('login.password'), password),
+    more,
     status,
     submit);
   form.addEventListener('submit', (e) => {
@@ -141,7 +153,9 @@ function loginView() {
     busy(submit, async () => {
       status.textContent = '';
       try {
-        const res = await api('POST', '/v1/auth/login', { login: login.value.trim(), password: password.value });
+        const body = { login: login.value.trim(), password: password.value };
+        if (workspace.value.trim()) body.workspace = workspace.value.trim();
+        const res = await api('POST', '/v1/auth/login', body);
         setToken(res.token);
         state.me = res.account;
         if (!location.hash || location.hash === '#/') location.hash = home();
