@@ -210,15 +210,39 @@ impl Limits {
         let d = Self::default();
         let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         let count = |v: usize| v as u64;
-        let header = bound("SANGDAM_HEADER_TIMEOUT_MS", "header_timeout_ms", file.header_timeout_ms, ms(d.header_timeout), 100..=600_000)?;
-        let body = bound("SANGDAM_BODY_TIMEOUT_MS", "body_timeout_ms", file.body_timeout_ms, ms(d.body_timeout), 100..=3_600_000)?;
+        let header = bound(
+            "SANGDAM_HEADER_TIMEOUT_MS",
+            "header_timeout_ms",
+            file.header_timeout_ms,
+            ms(d.header_timeout),
+            100..=600_000,
+        )?;
+        let body = bound(
+            "SANGDAM_BODY_TIMEOUT_MS",
+            "body_timeout_ms",
+            file.body_timeout_ms,
+            ms(d.body_timeout),
+            100..=3_600_000,
+        )?;
         let size = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         let rate = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(Self {
             header_timeout: std::time::Duration::from_millis(header),
             body_timeout: std::time::Duration::from_millis(body),
-            max_connections: size(bound("SANGDAM_MAX_CONNECTIONS", "max_connections", file.max_connections, count(d.max_connections), 1..=1_000_000)?),
-            max_streams: size(bound("SANGDAM_MAX_STREAMS", "max_streams", file.max_streams, count(d.max_streams), 1..=1_000_000)?),
+            max_connections: size(bound(
+                "SANGDAM_MAX_CONNECTIONS",
+                "max_connections",
+                file.max_connections,
+                count(d.max_connections),
+                1..=1_000_000,
+            )?),
+            max_streams: size(bound(
+                "SANGDAM_MAX_STREAMS",
+                "max_streams",
+                file.max_streams,
+                count(d.max_streams),
+                1..=1_000_000,
+            )?),
             max_streams_per_conversation: size(bound(
                 "SANGDAM_MAX_STREAMS_PER_CONVERSATION",
                 "max_streams_per_conversation",

@@ -23,10 +23,10 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::AppState;
 use super::error::ApiError;
 use super::extract::Operator;
 use super::limits::{Admission, Holder, Refused};
-use super::AppState;
 use crate::accounts::{Permission, Principal};
 use crate::events::ConsoleEvent;
 use crate::ids::{AccountId, RoomId};

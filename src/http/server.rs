@@ -20,10 +20,10 @@ use tower::ServiceExt;
 
 use super::limits::Admission;
 use super::{AppState, router};
-use crate::config::Limits;
 use crate::agent::live::LiveAgent;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
+use crate::config::Limits;
 use crate::events::Hub;
 use crate::handoff::adapter::Adapters;
 use crate::handoff::outbox::HandoffOutbox;
@@ -205,10 +205,12 @@ async fn serve(listener: TcpListener, app: Router, limits: Limits, stop: Cancell
     let mut normal = http1::Builder::new();
     normal.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
     let mut overflow = http1::Builder::new();
-    overflow.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout.min(RESERVE_HEADER_TIMEOUT)).keep_alive(false);
-    let health_only = Router::new()
-        .route("/healthz", axum::routing::get_service(app.clone()))
-        .fallback(|| async { busy() });
+    overflow
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout.min(RESERVE_HEADER_TIMEOUT))
+        .keep_alive(false);
+    let health_only =
+        Router::new().route("/healthz", axum::routing::get_service(app.clone())).fallback(|| async { busy() });
     let tracker = TaskTracker::new();
     tracing::info!(max_connections = limits.max_connections, reserve = reserve_size, "accepting connections");
     loop {
