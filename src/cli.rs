@@ -282,7 +282,8 @@ async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Res
             return Ok(ExitCode::from(2));
         }
     };
-    let (agent, _) = crate::agent::build::build(&config.agent)?;
+    let outbound = crate::outbound::Outbound::new(config.outbound_allow.clone());
+    let (agent, _) = crate::agent::build::build(&config.agent, &outbound)?;
     if let Some(e) = scripts.iter().find_map(|(f, s)| crate::simulate::check_skills(&agent, f, s).err()) {
         eprintln!("error: {e}");
         return Ok(ExitCode::from(2));

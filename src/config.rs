@@ -12,6 +12,7 @@ use crate::accounts::auth::{LoginConfig, TokenLifetimes};
 use crate::accounts::throttle::ThrottleConfig;
 use crate::agent::build::{AgentConfig, ShopifyConfig};
 use crate::llm::LlmConfig;
+use crate::outbound::AllowList;
 use crate::secret::Secret;
 use crate::store::Location;
 
@@ -27,6 +28,8 @@ pub const DEFAULT_KNOWLEDGE_DIR: &str = "./examples/knowledge";
 pub const DEFAULT_SHOPIFY_API_VERSION: &str = "2024-10";
 /// Default folder of helpdesk adapters.
 pub const DEFAULT_HANDOFF_DIR: &str = "./handoff";
+/// Where Twilio's REST API lives unless configured (`SANGDAM_TWILIO_API_BASE`).
+pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
 /// Default limit on request bodies.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -106,6 +109,11 @@ pub struct FileConfig {
     pub token_max_days: Option<u64>,
     /// Believe `X-Forwarded-For` for the client address (`SANGDAM_BEHIND_PROXY`, default false).
     pub behind_proxy: Option<bool>,
+    /// Base URL of Twilio's REST API (`SANGDAM_TWILIO_API_BASE`, default https://api.twilio.com).
+    pub twilio_api_base: Option<String>,
+    /// Internal addresses outbound calls may reach anyway: comma-separated CIDR ranges,
+    /// addresses or host names (`SANGDAM_OUTBOUND_ALLOW`).
+    pub outbound_allow: Option<String>,
 }
 
 impl FileConfig {
@@ -164,6 +172,10 @@ pub struct Config {
     pub limits: Limits,
     /// Login throttling, token lifetimes and whether a proxy tells the client address.
     pub logins: LoginConfig,
+    /// Base URL of Twilio's REST API, without a trailing slash.
+    pub twilio_api_base: String,
+    /// Internal addresses outbound calls may reach anyway.
+    pub outbound_allow: AllowList,
 }
 
 /// How much the server lets clients hold: each bound keeps one client from using up what all
@@ -336,8 +348,16 @@ impl Config {
         if !(50..=3_600_000).contains(&sweep_every_ms) {
             anyhow::bail!("sweep_every_ms: give 50 to 3600000 milliseconds, not {sweep_every_ms}");
         }
+        let twilio_api_base = twilio_api_base(
+            std::env::var("SANGDAM_TWILIO_API_BASE").ok().filter(|v| !v.is_empty()).or(file.twilio_api_base),
+        )?;
+        let outbound_allow = std::env::var("SANGDAM_OUTBOUND_ALLOW").ok().or(file.outbound_allow).unwrap_or_default();
+        let outbound_allow =
+            AllowList::parse(&outbound_allow).map_err(|e| anyhow::anyhow!("SANGDAM_OUTBOUND_ALLOW: {e}"))?;
         Ok(Config {
             logins,
+            twilio_api_base,
+            outbound_allow,
             addr,
             limits,
             sweep_every: std::time::Duration::from_millis(sweep_every_ms),
@@ -449,6 +469,19 @@ fn login_config(file: &FileConfig) -> anyhow::Result<LoginConfig> {
     Ok(LoginConfig { throttle, tokens: TokenLifetimes { idle: hours(idle), max: hours(max * 24) }, behind_proxy })
 }
 
+/// An http(s) URL without query or credentials, stored without a trailing slash.
+fn twilio_api_base(value: Option<String>) -> anyhow::Result<String> {
+    let Some(value) = value else { return Ok(DEFAULT_TWILIO_API_BASE.to_owned()) };
+    let bad = || anyhow::anyhow!("twilio_api_base: {value:?} is not an http(s) URL such as {DEFAULT_TWILIO_API_BASE}");
+    let url = url::Url::parse(value.trim()).map_err(|_| bad())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.query().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if plain { Ok(url.as_str().trim_end_matches('/').to_owned()) } else { Err(bad()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,6 +492,23 @@ mod tests {
         assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(c.database, Location::Sqlite(PathBuf::from("./data/sangdam.db")));
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.twilio_api_base, DEFAULT_TWILIO_API_BASE);
+    }
+
+    #[test]
+    fn twilio_and_outbound_settings_come_from_the_file() {
+        let file: FileConfig =
+            toml::from_str("twilio_api_base = \"http://twilio.mock:4010/\"\noutbound_allow = \"10.0.0.0/8, desk.lan\"")
+                .unwrap();
+        let c = Config::resolve(file, Overrides::default(), None).unwrap();
+        assert_eq!(c.twilio_api_base, "http://twilio.mock:4010");
+        assert_eq!(c.outbound_allow, AllowList::parse("10.0.0.0/8,desk.lan").unwrap());
+        let file: FileConfig = toml::from_str("outbound_allow = \"10.0.0.0/99\"").unwrap();
+        assert!(Config::resolve(file, Overrides::default(), None).is_err());
+        let file: FileConfig = toml::from_str("twilio_api_base = \"api.twilio.com\"").unwrap();
+        assert!(
+            Config::resolve(file, Overrides::default(), None).unwrap_err().to_string().starts_with("twilio_api_base")
+        );
     }
 
     #[test]

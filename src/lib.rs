@@ -19,6 +19,7 @@ pub mod knowledge;
 pub mod launch;
 pub mod llm;
 pub mod locale;
+pub mod outbound;
 pub mod retry_after;
 pub mod rooms;
 pub mod router;

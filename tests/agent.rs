@@ -10,8 +10,8 @@ use std::time::Duration;
 use common::twilio::{self as mock, MESSAGES_PATH, NUMBER, NUMBERS_PATH, SID, TOKEN};
 use common::{Backend, PUBLIC_URL, SseReader, TestApp};
 use serde_json::{Value, json};
+use wiremock::Mock;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
 
 const ALL_SKILLS: [&str; 8] = [
     "greeting",
@@ -150,9 +150,8 @@ async fn the_preview_panel_runs_the_live_path_and_sends_nothing() {
 
 #[tokio::test]
 async fn sms_is_answered_through_the_outbox() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some((app, twilio)) = mock::spawn_app(Backend::Sqlite).await else { return };
     let admin = Some(app.admin_token.as_str());
-    let twilio = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(NUMBERS_PATH))
         .respond_with(mock::numbers(Some(NUMBER), true))
@@ -160,7 +159,7 @@ async fn sms_is_answered_through_the_outbox() {
         .await;
     Mock::given(method("POST")).and(path(MESSAGES_PATH)).respond_with(mock::Messages::new()).mount(&twilio).await;
     let settings = json!({
-        "twilio_account_sid": SID, "twilio_auth_token": TOKEN, "phone_number": NUMBER, "twilio_api_base": twilio.uri(),
+        "twilio_account_sid": SID, "twilio_auth_token": TOKEN, "phone_number": NUMBER,
         "skills": ALL_SKILLS, "handoff": {"action": "queue", "message": "상담원이 곧 답장드릴게요."},
     });
     assert_eq!(app.call("PATCH", "/v1/channels/sms", admin, Some(settings)).await.0, 200);

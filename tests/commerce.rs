@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use sangdam::commerce::shopify::ShopifyCommerce;
 use sangdam::commerce::{Commerce, CommerceError, CustomerKey, OrderLookup, OrderStatus};
+use sangdam::outbound::{AllowList, Outbound};
 use sangdam::secret::Secret;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
@@ -13,8 +14,13 @@ const TOKEN: &str = "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";
 const VERSION: &str = "2024-10";
 const ORDERS: &str = "/admin/api/2024-10/orders.json";
 
+/// The guard of the test servers: the mocks listen on loopback.
+fn outbound() -> Outbound {
+    Outbound::new(AllowList::parse("127.0.0.1/32").expect("allow list"))
+}
+
 fn shop(server: &MockServer) -> ShopifyCommerce {
-    ShopifyCommerce::new(&server.uri(), Secret::new(TOKEN), VERSION, Duration::from_millis(300))
+    ShopifyCommerce::new(&server.uri(), Secret::new(TOKEN), VERSION, Duration::from_millis(300), &outbound())
         .expect("valid settings")
 }
 
@@ -292,6 +298,7 @@ async fn an_unreachable_shop_is_unavailable_without_leaking_the_query() {
         Secret::new(TOKEN),
         VERSION,
         Duration::from_millis(300),
+        &outbound(),
     )
     .expect("valid settings");
     let error = shop.orders_for(&email("happy@example.com"), 5).await.expect_err("refused");

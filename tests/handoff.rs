@@ -451,3 +451,123 @@ async fn freshdesk_gorgias_and_the_webhook_end_to_end() {
     assert_eq!(list["adapters"].as_array().unwrap().len(), 4);
     app.stop().await;
 }
+
+/// Basic auth user and password of a request, decoded.
+fn basic_credentials(request: &wiremock::Request) -> Option<String> {
+    use base64::Engine;
+    let value = request.headers.get("authorization")?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    String::from_utf8(base64::engine::general_purpose::STANDARD.decode(encoded).ok()?).ok()
+}
+
+/// A manager who moves an integration to another address without giving the secret again is
+/// refused, and the stored token never reaches the new address.
+async fn a_moved_helpdesk_needs_its_secret_again(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let saved = MockServer::start().await;
+    FakeZendesk::default().mount(&saved).await;
+    zendesk_setup(&app, &saved).await;
+    let (_, manager) = common::rooms::counselor(&app, "manager.m", "박매니저", "manager", None).await;
+    let manager = Some(manager.as_str());
+    let elsewhere = MockServer::start().await;
+    FakeZendesk::default().mount(&elsewhere).await;
+
+    let moved = json!({"base_url": elsewhere.uri(), "email": ZD_EMAIL});
+    let (status, body) = app.call("PUT", "/v1/helpdesks/zendesk", manager, Some(moved)).await;
+    assert_eq!((status, body["error"].as_str()), (422, Some("secret_required")), "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.starts_with("give api_token again: base_url changed"), "{message}");
+    let received = elsewhere.received_requests().await.unwrap();
+    assert!(received.iter().all(|r| !r.headers.contains_key("authorization")), "the stored token went out");
+    assert!(received.is_empty(), "nothing at all is sent to the new address");
+    let (_, view) = app.call("GET", "/v1/helpdesks/zendesk", manager, None).await;
+    assert_eq!((view["settings"]["base_url"].as_str(), &view["verified"]), (Some(saved.uri().as_str()), &json!(true)));
+
+    // The same address spelled with a trailing slash, or another email, keeps the stored token.
+    let same = json!({"base_url": format!("{}/", saved.uri()), "email": "other@brand.example"});
+    let (status, view) = app.call("PUT", "/v1/helpdesks/zendesk", manager, Some(same)).await;
+    assert_eq!((status, &view["secrets_set"]), (200, &json!(["api_token"])), "{view}");
+
+    // With the secret given again the move is made, and only the new secret travels.
+    let moved = json!({"base_url": elsewhere.uri(), "email": ZD_EMAIL, "api_token": "zd-new-token"});
+    let (status, view) = app.call("PUT", "/v1/helpdesks/zendesk", manager, Some(moved)).await;
+    assert_eq!((status, &view["verified"]), (200, &json!(true)), "{view}");
+    let received = elsewhere.received_requests().await.unwrap();
+    assert!(!received.is_empty());
+    for request in &received {
+        let credentials = basic_credentials(request).unwrap_or_default();
+        assert!(credentials.ends_with(":zd-new-token") && !credentials.contains(ZD_TOKEN), "{credentials}");
+    }
+    app.stop().await;
+}
+
+on_each_backend!(a_moved_helpdesk_needs_its_secret_again);
+
+/// Internal addresses, in any spelling and behind names, are refused with the same words
+/// whether a port is open or closed; nothing is sent.
+#[tokio::test]
+async fn internal_helpdesk_addresses_are_refused_alike() {
+    let clock = std::sync::Arc::new(sangdam::clock::SystemClock);
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, clock, |c| c.outbound_allow = Default::default()).await else {
+        return;
+    };
+    let admin = Some(app.admin_token.as_str());
+    let open = MockServer::start().await;
+    FakeZendesk::default().mount(&open).await;
+    let port = open.address().port();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let addresses = [
+        open.uri(),
+        format!("http://127.0.0.1:{closed}"),
+        "http://127.0.0.1:5432".to_owned(),
+        format!("http://127.1:{port}"),
+        format!("http://2130706433:{port}"),
+        format!("https://[::ffff:127.0.0.1]:{port}"),
+        format!("http://localhost:{port}"),
+        app.base.clone(),
+    ];
+    for base_url in addresses {
+        let body = json!({"base_url": base_url, "email": ZD_EMAIL, "api_token": ZD_TOKEN});
+        let (status, view) = app.call("PUT", "/v1/helpdesks/zendesk", admin, Some(body)).await;
+        assert_eq!((status, &view["verified"]), (200, &json!(false)), "{base_url}: {view}");
+        let check = &view["check"];
+        assert_eq!(check["reason"], "not_allowed", "{base_url}: {view}");
+        assert_eq!(check["detail"], "the address is not allowed for outbound calls", "{base_url}: {view}");
+        let (status, view) = app.call("POST", "/v1/helpdesks/zendesk/verify", admin, None).await;
+        assert_eq!((status, &view["check"]["detail"]), (200, &check["detail"]), "{base_url}: {view}");
+    }
+    assert!(open.received_requests().await.unwrap().is_empty(), "nothing reached the open port");
+    app.stop().await;
+}
+
+/// `SANGDAM_OUTBOUND_ALLOW` lets a deployment reach an internal helpdesk, by range or by name;
+/// the engine's own address stays refused even inside an allowed range.
+#[tokio::test]
+async fn allowed_internal_addresses_are_reached() {
+    let clock = std::sync::Arc::new(sangdam::clock::SystemClock);
+    let allow = sangdam::outbound::AllowList::parse("localhost").unwrap();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, clock, |c| c.outbound_allow = allow).await else { return };
+    let admin = Some(app.admin_token.as_str());
+    let server = MockServer::start().await;
+    FakeZendesk::default().mount(&server).await;
+    let by_name = format!("http://localhost:{}", server.address().port());
+    let body = json!({"base_url": by_name, "email": ZD_EMAIL, "api_token": ZD_TOKEN});
+    let (status, view) = app.call("PUT", "/v1/helpdesks/zendesk", admin, Some(body)).await;
+    assert_eq!((status, &view["verified"]), (200, &json!(true)), "{view}");
+    // The name is allowed, not the address it resolves to.
+    let body = json!({"base_url": server.uri(), "email": ZD_EMAIL, "api_token": ZD_TOKEN});
+    let (_, view) = app.call("PUT", "/v1/helpdesks/zendesk", admin, Some(body)).await;
+    assert_eq!(view["check"]["reason"], "not_allowed", "{view}");
+    app.stop().await;
+
+    // The suite's servers allow 127.0.0.1, and still refuse to call themselves.
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let admin = Some(app.admin_token.as_str());
+    let body = json!({"base_url": app.base, "email": ZD_EMAIL, "api_token": ZD_TOKEN});
+    let (_, view) = app.call("PUT", "/v1/helpdesks/zendesk", admin, Some(body)).await;
+    assert_eq!(view["check"]["detail"], "the address is not allowed for outbound calls", "{view}");
+    app.stop().await;
+}

@@ -14,6 +14,7 @@ use sangdam::handoff::adapter::{Adapter, Adapters};
 use sangdam::handoff::client::{Attempt, HelpdeskClient, Verdict};
 use sangdam::handoff::{HelpdeskIntegration, TicketCustomer, TicketDraft, TranscriptLine};
 use sangdam::ids::WorkspaceId;
+use sangdam::outbound::{AllowList, Outbound};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use wiremock::matchers::{header, method, path, query_param};
@@ -28,8 +29,13 @@ fn adapter(name: &str) -> Adapter {
     adapters.get(name).unwrap_or_else(|| panic!("no adapter {name}")).clone()
 }
 
+/// The guard of the test servers: the mocks listen on loopback.
+fn outbound() -> Outbound {
+    Outbound::new(AllowList::parse("127.0.0.1/32").expect("allow list"))
+}
+
 fn client() -> HelpdeskClient {
-    HelpdeskClient::new(Duration::from_secs(2))
+    HelpdeskClient::new(Duration::from_secs(2), &outbound())
 }
 
 fn integration(name: &str, config: &[(&str, &str)], secrets: &[(&str, &str)]) -> HelpdeskIntegration {
@@ -349,7 +355,7 @@ async fn no_answer_in_time_is_retried_and_the_ticket_may_exist() {
             .respond_with(ResponseTemplate::new(201).set_body_json(json!({"id": 1})).set_delay(Duration::from_secs(3)))
             .mount(&server)
             .await;
-        let client = HelpdeskClient::new(Duration::from_millis(500));
+        let client = HelpdeskClient::new(Duration::from_millis(500), &outbound());
         let attempt =
             client.create_ticket(&adapter(name), &integration_for(name, &server.uri()), &draft(), false).await;
         let Attempt::Retryable { error, uncertain, .. } = attempt else { panic!("{name}: {attempt:?}") };
@@ -366,7 +372,33 @@ async fn nobody_listening_is_retried_and_nothing_was_sent() {
         .await;
     let Attempt::Retryable { error, uncertain, .. } = attempt else { panic!("{attempt:?}") };
     assert!(!uncertain);
-    assert!(error.starts_with("could not reach Zendesk"), "{error}");
+    // The host and nothing else: the operating system's words would tell closed from filtered.
+    assert_eq!(error, "could not connect to 127.0.0.1:1");
+}
+
+#[tokio::test]
+async fn internal_addresses_are_refused_before_anything_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    let guarded = HelpdeskClient::new(Duration::from_secs(2), &Outbound::default());
+    let port = server.address().port();
+    for base in [server.uri(), format!("http://127.1:{port}"), format!("http://[::ffff:127.0.0.1]:{port}")] {
+        let verdict = guarded.verify(&adapter("zendesk"), &integration_for("zendesk", &base)).await;
+        assert_eq!(
+            verdict,
+            Verdict::Rejected {
+                reason: "not_allowed".into(),
+                detail: "the address is not allowed for outbound calls".into()
+            },
+            "{base}"
+        );
+        let attempt =
+            guarded.create_ticket(&adapter("zendesk"), &integration_for("zendesk", &base), &draft(), false).await;
+        assert!(
+            matches!(&attempt, Attempt::Refused { status: None, error } if error == "the address is not allowed for outbound calls"),
+            "{attempt:?}"
+        );
+    }
 }
 
 #[tokio::test]

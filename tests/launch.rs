@@ -223,13 +223,13 @@ async fn settings_are_validated_and_the_token_never_shown() {
     app.stop().await;
 }
 
-/// Configures the SMS channel against `twilio` and returns the channel view.
-async fn configure_sms(app: &TestApp, twilio: &MockServer, phone: &str) -> (u16, Value) {
+/// Configures the SMS channel (against the mock Twilio of the server's configuration) and
+/// returns the channel view.
+async fn configure_sms(app: &TestApp, phone: &str) -> (u16, Value) {
     let body = json!({
         "twilio_account_sid": SID,
         "twilio_auth_token": TOKEN,
         "phone_number": phone,
-        "twilio_api_base": twilio.uri(),
         "skills": ["greeting"],
         "handoff": {"action": "static", "message": "Call us at 1588-0000 on weekdays."},
     });
@@ -243,9 +243,8 @@ async fn twilio_answers(twilio: &MockServer, response: wiremock::ResponseTemplat
 
 #[tokio::test]
 async fn sms_setup_is_verified_with_twilio() {
-    let Some(app) = TestApp::spawn(Backend::Sqlite).await else { return };
+    let Some((app, twilio)) = mock::spawn_app(Backend::Sqlite).await else { return };
     let admin = Some(app.admin_token.as_str());
-    let twilio = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(NUMBERS_PATH))
         .and(query_param("PhoneNumber", NUMBER))
@@ -254,7 +253,7 @@ async fn sms_setup_is_verified_with_twilio() {
         .expect(1)
         .mount(&twilio)
         .await;
-    let (status, channel) = configure_sms(&app, &twilio, NUMBER).await;
+    let (status, channel) = configure_sms(&app, NUMBER).await;
     assert_eq!(status, 200, "{channel}");
     let setup = item(&channel["launch"], "channel_setup");
     assert_eq!(setup["done"], true, "{setup}");
@@ -280,7 +279,7 @@ async fn sms_setup_is_verified_with_twilio() {
 
     // An alphanumeric sender is explained without asking Twilio.
     twilio.reset().await;
-    let (status, channel) = configure_sms(&app, &twilio, "MYBRAND").await;
+    let (status, channel) = configure_sms(&app, "MYBRAND").await;
     assert_eq!(status, 200, "{channel}");
     let detail = item(&channel["launch"], "channel_setup")["detail"].as_str().unwrap().to_owned();
     assert!(detail.contains("alphanumeric sender ID") && detail.contains("cannot reply"), "{detail}");
@@ -288,7 +287,7 @@ async fn sms_setup_is_verified_with_twilio() {
 
     // Verified again, turned on; then Twilio is down: the last verdict stands and the agent stays live.
     twilio_answers(&twilio, mock::numbers(Some(NUMBER), true)).await;
-    let (status, channel) = configure_sms(&app, &twilio, NUMBER).await;
+    let (status, channel) = configure_sms(&app, NUMBER).await;
     assert_eq!((status, channel["launch"]["state"].as_str()), (200, Some("ready")), "{channel}");
     assert_eq!(app.call("POST", "/v1/channels/sms/launch/turn-on", admin, None).await.1["state"], "live");
     twilio_answers(&twilio, mock::error(503, 20503, "Service Unavailable")).await;
@@ -332,7 +331,6 @@ async fn sms_setup_is_verified_with_twilio() {
         "twilio_account_sid": SID,
         "twilio_auth_token": TOKEN,
         "phone_number": "+15550001111",
-        "twilio_api_base": twilio.uri(),
     });
     let (status, body) = app.call("PATCH", "/v1/channels/sms", Some(other.admin_token.expose()), Some(settings)).await;
     assert_eq!(status, 200, "{body}");
@@ -382,5 +380,58 @@ async fn the_skill_catalogue_names_unmet_prerequisites() {
     assert_eq!(app.call("GET", "/v1/skills", None, None).await.0, 401);
     let agent = agent_token(&app).await;
     assert_eq!(app.call("GET", "/v1/skills", Some(&agent), None).await.0, 403);
+    app.stop().await;
+}
+
+/// The Twilio API base is configuration: a channel setting that names one is refused, so a
+/// manager cannot send the stored auth token elsewhere.
+#[tokio::test]
+async fn the_twilio_api_base_is_not_a_channel_setting() {
+    let Some((app, twilio)) = mock::spawn_app(Backend::Sqlite).await else { return };
+    Mock::given(method("GET"))
+        .and(path(NUMBERS_PATH))
+        .respond_with(mock::numbers(Some(NUMBER), true))
+        .mount(&twilio)
+        .await;
+    let (status, channel) = configure_sms(&app, NUMBER).await;
+    assert_eq!((status, &item(&channel["launch"], "channel_setup")["done"]), (200, &json!(true)), "{channel}");
+    let before = twilio.received_requests().await.unwrap().len();
+
+    let elsewhere = MockServer::start().await;
+    let patch = json!({"twilio_api_base": elsewhere.uri()});
+    let (status, body) = app.call("PATCH", "/v1/channels/sms", Some(&app.admin_token), Some(patch)).await;
+    assert!((400..500).contains(&status), "{status}: {body}");
+    assert!(body["message"].as_str().unwrap().contains("twilio_api_base"), "{body}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+    assert_eq!(twilio.received_requests().await.unwrap().len(), before, "nothing was verified again");
+    app.stop().await;
+}
+
+/// A Twilio API base on an internal address is refused by the outbound guard unless allowed,
+/// and the check says so in the guard's words.
+#[tokio::test]
+async fn an_internal_twilio_api_base_is_refused_unless_allowed() {
+    let twilio = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(NUMBERS_PATH))
+        .respond_with(mock::numbers(Some(NUMBER), true))
+        .mount(&twilio)
+        .await;
+    let uri = twilio.uri();
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, std::sync::Arc::new(sangdam::clock::SystemClock), move |c| {
+        c.twilio_api_base = uri;
+        c.outbound_allow = Default::default();
+    })
+    .await
+    else {
+        return;
+    };
+    let (status, channel) = configure_sms(&app, NUMBER).await;
+    assert_eq!(status, 200, "{channel}");
+    let setup = item(&channel["launch"], "channel_setup");
+    assert_eq!(setup["done"], false, "{setup}");
+    let (_, history) = app.call("GET", "/v1/channels/sms", Some(&app.admin_token), None).await;
+    assert!(history.to_string().contains("the address is not allowed for outbound calls"), "{history}");
+    assert!(twilio.received_requests().await.unwrap().is_empty());
     app.stop().await;
 }

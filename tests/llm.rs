@@ -9,14 +9,20 @@ use sangdam::agent::deliver::{Capture, converse};
 use sangdam::agent::{Agent, ConversationState, CustomerInfo, Outcome, Turn};
 use sangdam::channels::ChannelKind;
 use sangdam::llm::LlmConfig;
+use sangdam::outbound::{AllowList, Outbound};
 use sangdam::secret::Secret;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn agent(server: &MockServer, timeout: Duration) -> Agent {
+    let allow = AllowList::parse("127.0.0.1/32").expect("allow list");
+    build(&config(server, timeout), &Outbound::new(allow)).expect("the agent builds").0
+}
+
+fn config(server: &MockServer, timeout: Duration) -> AgentConfig {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = AgentConfig {
+    AgentConfig {
         skills_dir: root.join("skills"),
         knowledge_dir: root.join("examples/knowledge"),
         demo_shop: None,
@@ -28,8 +34,18 @@ fn agent(server: &MockServer, timeout: Duration) -> Agent {
             api_key: Secret::new("sk-test"),
             timeout,
         }),
-    };
-    build(&config).expect("the agent builds").0
+    }
+}
+
+/// An LLM server on an internal address is refused when the agent is built, unless allowed.
+#[tokio::test]
+async fn an_internal_llm_address_is_refused_unless_allowed() {
+    let server = MockServer::start().await;
+    let error = build(&config(&server, Duration::from_secs(1)), &Outbound::default()).err().expect("refused");
+    let message = format!("{error:#}");
+    assert!(message.contains("the address is not allowed for outbound calls"), "{message}");
+    assert!(message.contains("SANGDAM_OUTBOUND_ALLOW"), "{message}");
+    assert!(server.received_requests().await.expect("recorded").is_empty());
 }
 
 fn completion(message: Value) -> ResponseTemplate {

@@ -24,8 +24,7 @@ const CUSTOMER: &str = "+821012345678";
 
 /// A server whose SMS channel is configured against a mock Twilio that verifies the number.
 async fn sms_app(backend: Backend) -> Option<(TestApp, MockServer)> {
-    let app = TestApp::spawn(backend).await?;
-    let twilio = MockServer::start().await;
+    let (app, twilio) = mock::spawn_app(backend).await?;
     Mock::given(method("GET"))
         .and(path(NUMBERS_PATH))
         .respond_with(mock::numbers(Some(NUMBER), true))
@@ -40,7 +39,6 @@ async fn sms_app(backend: Backend) -> Option<(TestApp, MockServer)> {
                 "twilio_account_sid": SID,
                 "twilio_auth_token": TOKEN,
                 "phone_number": NUMBER,
-                "twilio_api_base": twilio.uri(),
             })),
         )
         .await;

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use sangdam::outbound::{AllowList, Outbound};
 use sangdam::secret::Secret;
 use sangdam::sms::twilio::{IncomingNumber, OutboundSms, SentMessage, TwilioAccount, TwilioClient, TwilioError};
 use sangdam::sms::verify::{self, Verdict};
@@ -15,12 +16,18 @@ const NUMBER: &str = "+15551234567";
 const NUMBERS_PATH: &str = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/IncomingPhoneNumbers.json";
 const MESSAGES_PATH: &str = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json";
 
-fn account(server: &MockServer) -> TwilioAccount {
-    TwilioAccount { api_base: server.uri(), account_sid: SID.to_owned(), auth_token: Secret::new(TOKEN) }
+fn account() -> TwilioAccount {
+    TwilioAccount { account_sid: SID.to_owned(), auth_token: Secret::new(TOKEN) }
 }
 
-fn client() -> TwilioClient {
-    TwilioClient::new(Duration::from_millis(300))
+/// The guard of the test servers: the mocks listen on loopback.
+fn outbound() -> Outbound {
+    Outbound::new(AllowList::parse("127.0.0.1/32").expect("allow list"))
+}
+
+/// A client for the mock Twilio at `server` (the API base is the client's configuration).
+fn client(server: &MockServer) -> TwilioClient {
+    TwilioClient::new(Duration::from_millis(300), &server.uri(), &outbound())
 }
 
 /// One IncomingPhoneNumber record, trimmed of the fields nobody reads but shaped like Twilio's.
@@ -101,7 +108,7 @@ async fn incoming_number_asks_for_the_number_with_basic_auth() {
         .mount(&server)
         .await;
 
-    let found = client().incoming_number(&account(&server), NUMBER).await.expect("found");
+    let found = client(&server).incoming_number(&account(), NUMBER).await.expect("found");
     assert_eq!(
         found,
         Some(IncomingNumber {
@@ -121,19 +128,19 @@ async fn incoming_number_asks_for_the_number_with_basic_auth() {
 async fn incoming_number_is_none_for_an_empty_list_or_only_partial_matches() {
     let server = MockServer::start().await;
     mock_numbers(&server, ResponseTemplate::new(200).set_body_json(number_page(vec![]))).await;
-    assert_eq!(client().incoming_number(&account(&server), NUMBER).await.expect("answered"), None);
+    assert_eq!(client(&server).incoming_number(&account(), NUMBER).await.expect("answered"), None);
 
     let server = MockServer::start().await;
     let partial = number_page(vec![number_record("+155512345678", true)]);
     mock_numbers(&server, ResponseTemplate::new(200).set_body_json(partial)).await;
-    assert_eq!(client().incoming_number(&account(&server), NUMBER).await.expect("answered"), None);
+    assert_eq!(client(&server).incoming_number(&account(), NUMBER).await.expect("answered"), None);
 }
 
 #[tokio::test]
 async fn wrong_credentials_are_error_20003() {
     let server = MockServer::start().await;
     mock_numbers(&server, twilio_error(401, 20003, "Authenticate")).await;
-    let error = client().incoming_number(&account(&server), NUMBER).await.expect_err("refused");
+    let error = client(&server).incoming_number(&account(), NUMBER).await.expect_err("refused");
     assert!(
         matches!(&error, TwilioError::Api { status: 401, code: Some(20003), message, retry_after: None } if message == "Authenticate"),
         "{error:?}"
@@ -176,12 +183,12 @@ async fn send_message_posts_the_form_and_reads_the_message() {
         .await;
 
     let callback = "https://sangdam.example/v1/twilio/status?ws=1";
-    let sent = client().send_message(&account(&server), &sms(Some(callback))).await.expect("sent");
+    let sent = client(&server).send_message(&account(), &sms(Some(callback))).await.expect("sent");
     assert_eq!(
         sent,
         SentMessage { sid: "SM0123456789abcdef0123456789abcdef".into(), status: "queued".into(), segments: Some(1) }
     );
-    client().send_message(&account(&server), &sms(None)).await.expect("sent");
+    client(&server).send_message(&account(), &sms(None)).await.expect("sent");
 
     let requests = server.received_requests().await.expect("recorded");
     let pairs = |fields: &[(&str, &str)]| -> Vec<(String, String)> {
@@ -198,7 +205,7 @@ async fn send_message_posts_the_form_and_reads_the_message() {
 async fn too_many_requests_says_when_to_retry() {
     let server = MockServer::start().await;
     mock_messages(&server, twilio_error(429, 20429, "Too Many Requests").insert_header("Retry-After", "7")).await;
-    let error = client().send_message(&account(&server), &sms(None)).await.expect_err("throttled");
+    let error = client(&server).send_message(&account(), &sms(None)).await.expect_err("throttled");
     assert_eq!(error.code(), Some(20429));
     assert_eq!(error.retry_after(), Some(Duration::from_secs(7)));
     assert!(error.is_retryable());
@@ -208,7 +215,7 @@ async fn too_many_requests_says_when_to_retry() {
 async fn an_opted_out_customer_is_final() {
     let server = MockServer::start().await;
     mock_messages(&server, twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")).await;
-    let error = client().send_message(&account(&server), &sms(None)).await.expect_err("blocked");
+    let error = client(&server).send_message(&account(), &sms(None)).await.expect_err("blocked");
     assert_eq!(error.code(), Some(21610));
     assert_eq!(error.retry_after(), None);
     assert!(!error.is_retryable());
@@ -218,14 +225,14 @@ async fn an_opted_out_customer_is_final() {
 async fn server_errors_are_retryable_json_or_not() {
     let server = MockServer::start().await;
     mock_messages(&server, twilio_error(500, 20500, "Internal Server Error")).await;
-    let error = client().send_message(&account(&server), &sms(None)).await.expect_err("failed");
+    let error = client(&server).send_message(&account(), &sms(None)).await.expect_err("failed");
     assert!(matches!(error, TwilioError::Api { status: 500, code: Some(20500), .. }), "{error:?}");
     assert!(error.is_retryable());
 
     let server = MockServer::start().await;
     mock_messages(&server, ResponseTemplate::new(503).set_body_string("<html><body>Service Unavailable</body></html>"))
         .await;
-    let error = client().send_message(&account(&server), &sms(None)).await.expect_err("failed");
+    let error = client(&server).send_message(&account(), &sms(None)).await.expect_err("failed");
     assert!(
         matches!(&error, TwilioError::Api { status: 503, code: None, message, .. } if message.contains("503")),
         "{error:?}"
@@ -239,7 +246,7 @@ async fn a_slow_twilio_is_a_timeout() {
     let slow = ResponseTemplate::new(200).set_body_json(number_page(vec![])).set_delay(Duration::from_secs(3));
     mock_numbers(&server, slow).await;
     let started = Instant::now();
-    let error = client().incoming_number(&account(&server), NUMBER).await.expect_err("timed out");
+    let error = client(&server).incoming_number(&account(), NUMBER).await.expect_err("timed out");
     assert!(matches!(error, TwilioError::Timeout), "{error:?}");
     assert!(error.is_retryable());
     assert!(started.elapsed() < Duration::from_secs(2), "gave up after {:?}", started.elapsed());
@@ -250,21 +257,38 @@ async fn a_closed_port_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
-    let account = TwilioAccount {
-        api_base: format!("http://127.0.0.1:{port}"),
-        account_sid: SID.into(),
-        auth_token: Secret::new(TOKEN),
-    };
-    let error = client().incoming_number(&account, NUMBER).await.expect_err("refused");
-    assert!(matches!(&error, TwilioError::Transport(why) if !why.contains(TOKEN)), "{error:?}");
+    let client = TwilioClient::new(Duration::from_millis(300), &format!("http://127.0.0.1:{port}"), &outbound());
+    let error = client.incoming_number(&account(), NUMBER).await.expect_err("refused");
+    // Only the host: the operating system's words would tell a closed port from a filtered one.
+    assert!(
+        matches!(&error, TwilioError::Transport(why) if why == &format!("could not connect to 127.0.0.1:{port}")),
+        "{error:?}"
+    );
     assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn an_internal_api_base_is_refused_unless_allowed() {
+    let server = MockServer::start().await;
+    mock_numbers(&server, ResponseTemplate::new(200).set_body_json(number_page(vec![]))).await;
+    for base in [server.uri(), server.uri().replace("127.0.0.1", "127.1"), "http://2130706433:9".to_owned()] {
+        let guarded = TwilioClient::new(Duration::from_millis(300), &base, &Outbound::default());
+        let error = guarded.incoming_number(&account(), NUMBER).await.expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "could not reach Twilio: the address is not allowed for outbound calls",
+            "{base}"
+        );
+    }
+    assert!(server.received_requests().await.expect("recorded").is_empty());
+    assert_eq!(client(&server).incoming_number(&account(), NUMBER).await.expect("allowed"), None);
 }
 
 #[tokio::test]
 async fn an_unreadable_success_is_a_bad_response() {
     let server = MockServer::start().await;
     mock_messages(&server, ResponseTemplate::new(201).set_body_string("<Response><Message/></Response>")).await;
-    let error = client().send_message(&account(&server), &sms(None)).await.expect_err("unreadable");
+    let error = client(&server).send_message(&account(), &sms(None)).await.expect_err("unreadable");
     assert!(matches!(error, TwilioError::BadResponse(_)), "{error:?}");
     assert!(!error.is_retryable(), "the text may have gone out");
 }
@@ -274,7 +298,7 @@ async fn an_unreadable_success_is_a_bad_response() {
 async fn verdict_for(response: ResponseTemplate) -> Verdict {
     let server = MockServer::start().await;
     mock_numbers(&server, response).await;
-    verify::verify(&client(), &account(&server), NUMBER).await
+    verify::verify(&client(&server), &account(), NUMBER).await
 }
 
 fn reason_of(verdict: &Verdict) -> &str {
@@ -326,13 +350,13 @@ async fn verify_rejects_bad_settings_without_asking_twilio() {
     let server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
 
-    let verdict = verify::verify(&client(), &account(&server), "MYBRAND").await;
+    let verdict = verify::verify(&client(&server), &account(), "MYBRAND").await;
     assert_eq!(reason_of(&verdict), "alphanumeric_sender");
-    let verdict = verify::verify(&client(), &account(&server), "555-123-4567").await;
+    let verdict = verify::verify(&client(&server), &account(), "555-123-4567").await;
     assert_eq!(reason_of(&verdict), "invalid_number");
-    let mut bad_sid = account(&server);
+    let mut bad_sid = account();
     bad_sid.account_sid = "SK0123456789abcdef0123456789abcdef".into();
-    let verdict = verify::verify(&client(), &bad_sid, NUMBER).await;
+    let verdict = verify::verify(&client(&server), &bad_sid, NUMBER).await;
     assert_eq!(reason_of(&verdict), "invalid_account_sid");
     assert!(detail_of(&verdict).contains("SK0123456789abcdef0123456789abcdef"));
 }

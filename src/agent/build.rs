@@ -13,6 +13,7 @@ use crate::commerce::shopify::ShopifyCommerce;
 use crate::knowledge::Knowledge;
 use crate::launch::Capabilities;
 use crate::llm::{Llm, LlmConfig};
+use crate::outbound::Outbound;
 use crate::router::{OUT_OF_SCOPE_FILE, Router, read_out_of_scope};
 use crate::secret::Secret;
 use crate::skills::{Catalog, Replies};
@@ -48,14 +49,15 @@ pub struct ShopifyConfig {
 /// How long a commerce call may take.
 const COMMERCE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Loads and validates everything and trains the router.
-pub fn build(config: &AgentConfig) -> anyhow::Result<(Agent, Capabilities)> {
+/// Loads and validates everything and trains the router; the shop and the LLM are called
+/// through `outbound`.
+pub fn build(config: &AgentConfig, outbound: &Outbound) -> anyhow::Result<(Agent, Capabilities)> {
     let catalog = Catalog::load(&config.skills_dir)?;
     let replies = Replies::load(&config.skills_dir, &catalog)?;
     let knowledge = Knowledge::load(&config.knowledge_dir)?;
     let commerce: Arc<dyn Commerce> = match (&config.shopify, &config.demo_shop) {
         (Some(shop), _) => Arc::new(
-            ShopifyCommerce::new(&shop.store, shop.token.clone(), &shop.api_version, COMMERCE_TIMEOUT)
+            ShopifyCommerce::new(&shop.store, shop.token.clone(), &shop.api_version, COMMERCE_TIMEOUT, outbound)
                 .context("shopify")?,
         ),
         (None, Some(path)) => Arc::new(DemoShop::from_file(path)?),
@@ -87,7 +89,7 @@ pub fn build(config: &AgentConfig) -> anyhow::Result<(Agent, Capabilities)> {
         knowledge: Arc::new(knowledge),
         commerce,
         guardrails: Arc::new(guardrails),
-        llm: config.llm.as_ref().map(Llm::new).transpose()?.map(Arc::new),
+        llm: config.llm.as_ref().map(|llm| Llm::new(llm, outbound)).transpose()?.map(Arc::new),
     };
     Ok((agent, capabilities))
 }

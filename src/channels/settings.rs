@@ -9,8 +9,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::ChannelKind;
 use crate::skills::Catalog;
 
-/// Where Twilio's API lives unless a channel says otherwise.
-pub const DEFAULT_TWILIO_API_BASE: &str = "https://api.twilio.com";
 /// Segments an SMS reply may use unless a channel says otherwise.
 pub const DEFAULT_MAX_SEGMENTS: u32 = 3;
 
@@ -44,9 +42,6 @@ pub struct ChannelSettings {
     /// The two-way sending number in E.164 form, e.g. `+15551234567` (sms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
-    /// Base URL of Twilio's API; `https://api.twilio.com` when unset (sms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub twilio_api_base: Option<String>,
     /// Most segments one SMS reply may use; longer replies are shortened (sms, default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_segments: Option<u32>,
@@ -68,11 +63,6 @@ pub struct ChannelSettings {
 }
 
 impl ChannelSettings {
-    /// Twilio's API base for this channel.
-    pub fn twilio_api_base(&self) -> &str {
-        self.twilio_api_base.as_deref().unwrap_or(DEFAULT_TWILIO_API_BASE)
-    }
-
     /// The segment cap for SMS replies.
     pub fn max_segments(&self) -> u32 {
         self.max_segments.unwrap_or(DEFAULT_MAX_SEGMENTS)
@@ -155,9 +145,6 @@ pub struct SettingsPatch {
     /// The sending number, E.164 (sms).
     #[serde(default, deserialize_with = "nullable")]
     pub phone_number: Option<Option<String>>,
-    /// Base URL of Twilio's API (sms).
-    #[serde(default, deserialize_with = "nullable")]
-    pub twilio_api_base: Option<Option<String>>,
     /// Most segments per SMS reply, 1 to 10 (sms).
     #[serde(default, deserialize_with = "nullable")]
     pub max_segments: Option<Option<u32>>,
@@ -191,7 +178,7 @@ pub struct Touched {
     pub any: bool,
     /// The handoff settings changed.
     pub handoff: bool,
-    /// The Twilio account, token, number or API base changed.
+    /// The Twilio account, token or number changed.
     pub twilio: bool,
 }
 
@@ -233,7 +220,6 @@ pub fn apply(
         ("twilio_account_sid", patch.twilio_account_sid.is_some()),
         ("twilio_auth_token", patch.twilio_auth_token.is_some()),
         ("phone_number", patch.phone_number.is_some()),
-        ("twilio_api_base", patch.twilio_api_base.is_some()),
         ("max_segments", patch.max_segments.is_some()),
         ("help_message", patch.help_message.is_some()),
     ] {
@@ -284,9 +270,6 @@ pub fn apply(
     if let Some(v) = patch.phone_number {
         s.phone_number = text("phone_number", v, 20)?.map(sender).transpose()?;
     }
-    if let Some(v) = patch.twilio_api_base {
-        s.twilio_api_base = text("twilio_api_base", v, 200)?.map(api_base).transpose()?;
-    }
     if let Some(v) = patch.max_segments {
         s.max_segments = match v {
             Some(n) if !(1..=10).contains(&n) => return Err(invalid("max_segments", "give 1 to 10")),
@@ -316,7 +299,6 @@ pub fn apply(
         handoff: s.handoff != settings.handoff,
         twilio: s.twilio_account_sid != settings.twilio_account_sid
             || s.phone_number != settings.phone_number
-            || s.twilio_api_base != settings.twilio_api_base
             || k.twilio_auth_token != secrets.twilio_auth_token,
     };
     Ok((s, k, touched))
@@ -436,14 +418,6 @@ fn sender(value: String) -> Result<String, SettingsError> {
     }
 }
 
-fn api_base(value: String) -> Result<String, SettingsError> {
-    let trimmed = value.trim_end_matches('/');
-    let ok = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-        && trimmed.len() > "https://".len()
-        && !trimmed.contains(char::is_whitespace);
-    if ok { Ok(trimmed.to_owned()) } else { Err(invalid("twilio_api_base", "give an http(s) URL")) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,6 +478,9 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_value::<SettingsPatch>(serde_json::json!({"intro": "x"})).is_err());
+        // The Twilio API base is configuration, not a setting a manager can point elsewhere.
+        let api_base = serde_json::json!({"twilio_api_base": "http://127.0.0.1:9999"});
+        assert!(serde_json::from_value::<SettingsPatch>(api_base).is_err());
         assert!(
             serde_json::from_value::<SettingsPatch>(serde_json::json!({"handoff": {"action": "queue", "x": 1}}))
                 .is_err()
@@ -546,13 +523,11 @@ mod tests {
                 "phone_number": "+1 (555) 123-4567",
                 "twilio_account_sid": format!("AC{}", "a".repeat(32)),
                 "twilio_auth_token": " secret-token ",
-                "twilio_api_base": "http://127.0.0.1:9999/",
                 "skills": ["greeting", "greeting"],
             }),
         )
         .unwrap();
         assert_eq!(s.phone_number.as_deref(), Some("+15551234567"));
-        assert_eq!(s.twilio_api_base(), "http://127.0.0.1:9999");
         assert_eq!(k.twilio_auth_token.as_deref(), Some("secret-token"));
         assert_eq!(s.skills, vec!["greeting"]);
         assert!(touched.twilio);

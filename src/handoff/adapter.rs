@@ -173,6 +173,25 @@ impl Adapter {
         settings::check(self, values)
     }
 
+    /// Where requests go with these readable settings: the create, lookup and verify URLs as
+    /// rendered (a setting that is missing renders nothing). When a change of settings changes
+    /// these, stored secrets would travel to a new address.
+    pub fn addresses(&self, config: &BTreeMap<String, String>) -> Vec<String> {
+        let readable: BTreeMap<String, String> = self
+            .fields
+            .iter()
+            .filter(|f| !f.secret)
+            .filter_map(|f| config.get(&f.name).map(|v| (f.name.clone(), v.clone())))
+            .collect();
+        let context = template::settings_context(&readable, &[("key", "key"), ("now", "now")]);
+        let plans = [
+            Some(&self.compiled.create),
+            self.compiled.lookup.as_ref().map(|l| &l.plan),
+            Some(&self.compiled.verify.plan),
+        ];
+        plans.into_iter().flatten().map(|plan| self.render(&plan.url, &context).unwrap_or_default()).collect()
+    }
+
     /// The ticket-creation request for `draft`, secrets redacted.
     pub fn preview(
         &self,

@@ -7,6 +7,10 @@
 //! already); any other answer is a refusal that retrying would not change. Redirects are not
 //! followed: a helpdesk API that redirects a POST is a wrong address in the settings.
 //!
+//! Every call goes through the outbound guard ([`crate::outbound`]): a helpdesk address that
+//! is, spells or resolves to an internal one is refused with the same words whether anything
+//! listens there or not, and a failed connection is only "could not connect to HOST".
+//!
 //! Secrets only travel in the request; nothing here logs headers, bodies or settings.
 
 #[path = "client_sign.rs"]
@@ -20,6 +24,7 @@ use reqwest::header::LOCATION;
 
 use super::adapter::{Adapter, Judgement, Outgoing};
 use super::{HelpdeskIntegration, TicketDraft};
+use crate::outbound::{Outbound, OutboundError};
 pub use sign::signature;
 
 /// What one ticket-creation attempt came to.
@@ -76,6 +81,7 @@ pub enum Verdict {
 #[derive(Debug, Clone)]
 pub struct HelpdeskClient {
     http: reqwest::Client,
+    outbound: Outbound,
     /// How long a call may take, for messages.
     timeout: Duration,
 }
@@ -88,29 +94,15 @@ struct Reply {
     body: String,
 }
 
-/// Why no answer came.
-enum Failure {
-    /// The request could not be built (a setting that cannot go in a header): never sent.
-    Unsendable(String),
-    /// No connection: the request was never sent.
-    Connect(String),
-    /// No answer in time: the request may have been processed.
-    Timeout,
-    /// The connection broke mid-way: the request may have been processed.
-    Broken(String),
-}
-
 impl HelpdeskClient {
-    /// A client whose calls give up after `timeout`.
-    pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
+    /// A client whose calls give up after `timeout`, calling through `outbound`.
+    pub fn new(timeout: Duration, outbound: &Outbound) -> Self {
+        let builder = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a TLS backend is available");
-        Self { http, timeout }
+            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")));
+        let http = outbound.client(builder, false).expect("a TLS backend is available");
+        Self { http, outbound: outbound.clone(), timeout }
     }
 
     /// Creates the ticket; with `look_first` (the previous attempt's outcome is unknown) first
@@ -164,6 +156,10 @@ impl HelpdeskClient {
         };
         let reply = match self.send(request).await {
             Ok(reply) => reply,
+            Err(OutboundError::NotAllowed) => {
+                let detail = OutboundError::NotAllowed.to_string();
+                return Verdict::Rejected { reason: "not_allowed".to_owned(), detail };
+            }
             Err(failure) => return Verdict::Unreachable { detail: self.describe(&adapter.title, &failure) },
         };
         tracing::debug!(status = reply.status, "credential check answered");
@@ -213,7 +209,8 @@ impl HelpdeskClient {
         })
     }
 
-    async fn send(&self, request: Outgoing) -> Result<Reply, Failure> {
+    async fn send(&self, request: Outgoing) -> Result<Reply, OutboundError> {
+        let host = crate::outbound::host_of(&request.url);
         let mut builder = self.http.request(request.method, request.url);
         for (name, value, _) in &request.headers {
             builder = builder.header(name, value);
@@ -221,29 +218,31 @@ impl HelpdeskClient {
         if let Some(body) = request.body {
             builder = builder.body(body);
         }
-        let response = builder.send().await.map_err(failure)?;
+        let response = self.outbound.send(builder).await?;
         let status = response.status().as_u16();
         let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
         let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body = response.text().await.map_err(failure)?;
+        let body = response.text().await.map_err(|e| crate::outbound::describe(&e, &host))?;
         Ok(Reply { status, retry_after, location, body })
     }
 
-    fn failed_to_send(&self, title: &str, failure: Failure) -> Attempt {
+    fn failed_to_send(&self, title: &str, failure: OutboundError) -> Attempt {
         let error = self.describe(title, &failure);
         match failure {
-            Failure::Unsendable(_) => Attempt::Refused { status: None, error },
-            Failure::Connect(_) => Attempt::Retryable { error, retry_after: None, uncertain: false },
-            Failure::Timeout | Failure::Broken(_) => Attempt::Retryable { error, retry_after: None, uncertain: true },
+            // A refused address stays refused; retrying would only repeat the refusal.
+            OutboundError::Unsendable(_) | OutboundError::NotAllowed => Attempt::Refused { status: None, error },
+            OutboundError::Connect(_) => Attempt::Retryable { error, retry_after: None, uncertain: false },
+            OutboundError::Timeout(_) | OutboundError::Broken(_) => {
+                Attempt::Retryable { error, retry_after: None, uncertain: true }
+            }
         }
     }
 
-    fn describe(&self, title: &str, failure: &Failure) -> String {
+    fn describe(&self, title: &str, failure: &OutboundError) -> String {
         match failure {
-            Failure::Unsendable(cause) => format!("could not build the request to {title}: {cause}"),
-            Failure::Connect(cause) => format!("could not reach {title}: {cause}"),
-            Failure::Timeout => format!("{title} did not answer within {} s", self.timeout.as_secs_f64()),
-            Failure::Broken(cause) => format!("the connection to {title} broke: {cause}"),
+            OutboundError::Timeout(_) => format!("{title} did not answer within {} s", self.timeout.as_secs_f64()),
+            OutboundError::Unsendable(cause) => format!("could not build the request to {title}: {cause}"),
+            other => other.to_string(),
         }
     }
 }
@@ -274,25 +273,5 @@ fn said(adapter: &Adapter, reply: &Reply) -> String {
             let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
             format!("{} answered {status} {reason}", adapter.title).trim_end().to_owned()
         }
-    }
-}
-
-fn failure(error: reqwest::Error) -> Failure {
-    // reqwest's own message leaves out the cause (refused, DNS, TLS), which is the useful part.
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    if error.is_builder() {
-        Failure::Unsendable(message)
-    } else if error.is_connect() {
-        Failure::Connect(message)
-    } else if error.is_timeout() {
-        Failure::Timeout
-    } else {
-        Failure::Broken(message)
     }
 }

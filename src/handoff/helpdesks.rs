@@ -54,6 +54,17 @@ pub enum HelpdeskError {
         /// The channel using it.
         channel: &'static str,
     },
+    /// The settings send requests to a new address but leave a stored secret out: a secret
+    /// only goes to the address it was saved with.
+    #[error(
+        "give {secrets} again: {fields} changed, and a stored secret is only sent to the address it was saved with"
+    )]
+    SecretRequired {
+        /// The secrets to give again.
+        secrets: String,
+        /// The settings whose change moves the requests.
+        fields: String,
+    },
     /// The helpdesk rejected new credentials while a live channel depends on them.
     #[error("the {channel} agent is live and hands off to {name}, which rejected these settings: {detail}")]
     WouldBreakLive {
@@ -136,7 +147,8 @@ impl Helpdesks<'_> {
     }
 
     /// Creates or replaces an integration from a `PUT` body and checks it with the helpdesk.
-    /// Write-only settings may be left out to keep the stored ones.
+    /// Write-only settings may be left out to keep the stored ones, unless the other settings
+    /// now send requests to a new address: then they must be given again.
     #[tracing::instrument(skip_all, fields(workspace = %ws, helpdesk = name))]
     pub async fn put(
         &self,
@@ -167,16 +179,27 @@ impl Helpdesks<'_> {
             let text = value.as_str().ok_or_else(|| invalid(&field.name, "must be a string"))?;
             values.insert(key, text.to_owned());
         }
+        let mut kept_secrets = Vec::new();
         for field in adapter.fields.iter().filter(|f| f.secret) {
             if !values.contains_key(&field.name)
                 && let Some(kept) = existing.as_ref().and_then(|h| h.secrets.get(&field.name))
             {
                 values.insert(field.name.clone(), kept.clone());
+                kept_secrets.push(field.name.as_str());
             }
         }
         let normalised = adapter.check_settings(&values).map_err(|(field, message)| invalid(&field, message))?;
         let (secrets, config): (BTreeMap<_, _>, BTreeMap<_, _>) =
             normalised.into_iter().partition(|(k, _)| adapter.fields.iter().any(|f| f.secret && f.name == *k));
+        if let Some(saved) = existing.as_ref().filter(|_| !kept_secrets.is_empty()) {
+            let moved = moved_by(adapter, &saved.config, &config);
+            if !moved.is_empty() {
+                return Err(HelpdeskError::SecretRequired {
+                    secrets: kept_secrets.join(", "),
+                    fields: moved.join(", "),
+                });
+            }
+        }
         let mut integration = HelpdeskIntegration {
             workspace_id: ws,
             name: name.to_owned(),
@@ -371,6 +394,39 @@ impl Helpdesks<'_> {
             },
         })
     }
+}
+
+/// The readable settings whose change from `before` to `after` moves where requests go; empty
+/// when they still go where they went.
+fn moved_by<'a>(
+    adapter: &'a Adapter,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<&'a str> {
+    let was = adapter.addresses(before);
+    if adapter.addresses(after) == was {
+        return Vec::new();
+    }
+    let changed: Vec<&str> = adapter
+        .fields
+        .iter()
+        .filter(|f| !f.secret && before.get(&f.name) != after.get(&f.name))
+        .map(|f| f.name.as_str())
+        .collect();
+    // Name the settings that move the requests on their own; all changed ones if only together.
+    let alone: Vec<&str> = changed
+        .iter()
+        .copied()
+        .filter(|name| {
+            let mut trial = before.clone();
+            match after.get(*name) {
+                Some(value) => trial.insert((*name).to_owned(), value.clone()),
+                None => trial.remove(*name),
+            };
+            adapter.addresses(&trial) != was
+        })
+        .collect();
+    if alone.is_empty() { changed } else { alone }
 }
 
 /// The integration's current settings were accepted by the helpdesk.

@@ -61,8 +61,9 @@ impl HandoffOutbox {
         timeout: Duration,
         hub: Arc<Hub>,
         sms: SmsOutbox,
+        outbound: &crate::outbound::Outbound,
     ) -> Self {
-        let client = HelpdeskClient::new(timeout);
+        let client = HelpdeskClient::new(timeout, outbound);
         let lease = timeout * 2 + Duration::from_secs(5);
         Self { store, clock, adapters, client, hub, sms, lease, wake: Arc::new(Notify::new()) }
     }

@@ -212,6 +212,9 @@ impl From<HelpdeskError> for ApiError {
             HelpdeskError::Invalid { .. } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings", message)
             }
+            HelpdeskError::SecretRequired { .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "secret_required", message)
+            }
             HelpdeskError::InUse { .. } => ApiError::new(StatusCode::CONFLICT, "in_use", message),
             HelpdeskError::WouldBreakLive { .. } => ApiError {
                 blocking: Some(vec![ItemId::Handoff]),

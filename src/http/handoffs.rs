@@ -251,8 +251,12 @@ pub fn routes() -> ApiRouter<AppState> {
                         .description(
                             "zendesk `{base_url, email, api_token}`, freshdesk `{base_url, api_key}`, gorgias \
                          `{base_url, email, api_key}`, webhook `{url, secret}`; optional `max_attempts` (1-20, \
-                         default 5). Secret settings may be left out to keep the stored ones. While a live \
-                         channel hands off to it, settings the helpdesk rejects are refused with 409.",
+                         default 5). Secret settings may be left out to keep the stored ones, except when a changed \
+                         setting (such as `base_url`) sends the requests to a new address: then 422 \
+                         `secret_required` names the secrets to give again. Addresses that are or resolve to \
+                         loopback, private or link-local ones are refused unless `SANGDAM_OUTBOUND_ALLOW` \
+                         allows them. While a live channel hands off to it, settings the helpdesk rejects \
+                         are refused with 409.",
                         )
                 })
                 .delete_with(delete, |op| {

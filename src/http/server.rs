@@ -72,14 +72,15 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 
 /// Like [`start`] with a given store and clock (tests).
 pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
-    let (agent, capabilities) = crate::agent::build::build(&config.agent)?;
+    let outbound = crate::outbound::Outbound::new(config.outbound_allow.clone());
+    let (agent, capabilities) = crate::agent::build::build(&config.agent, &outbound)?;
     let bootstrapped = provision::bootstrap(store.as_ref(), clock.as_ref(), config.admin_token.clone()).await?;
     let hub = Hub::new();
     if let Some(signals) = store.room_signals().await? {
         hub.forward(signals);
     }
     let shutdown = CancellationToken::new();
-    let twilio = TwilioClient::new(TWILIO_TIMEOUT);
+    let twilio = TwilioClient::new(TWILIO_TIMEOUT, &config.twilio_api_base, &outbound);
     let outbox = Outbox::new(Arc::clone(&store), Arc::clone(&clock), twilio.clone(), &config.public_url);
     tokio::spawn(outbox.clone().run(shutdown.clone()));
     let adapters = Adapters::load(&config.handoff.dir).with_context(|| config.handoff.dir.display().to_string())?;
@@ -90,6 +91,7 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
         config.handoff.timeout,
         Arc::clone(&hub),
         outbox.clone(),
+        &outbound,
     );
     tokio::spawn(handoffs.clone().run(shutdown.clone()));
     let effects = crate::rooms::sweeper::Effects { hub: Some(Arc::clone(&hub)), outbox: Some(outbox.clone()) };
@@ -136,6 +138,7 @@ pub async fn start_with(config: &Config, store: Arc<dyn Store>, clock: Arc<dyn C
     let app = router(state, config.max_body_bytes, admission);
     let listener = TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    outbound.set_own_address(addr);
     let task = tokio::spawn(serve(listener, app, limits, shutdown.clone()));
     tracing::info!(%addr, database = store.backend(), "sangdam is listening");
     Ok(Running { addr, shutdown, bootstrapped, store, agent: live, task })

@@ -340,7 +340,7 @@ impl Launcher<'_> {
             }
             ChannelKind::Sms => Vec::new(),
         };
-        let fingerprint = twilio_fingerprint(settings, secrets);
+        let fingerprint = twilio_fingerprint(self.twilio.api_base(), settings, secrets);
         let mut capabilities = self.capabilities.clone();
         if settings.handoff.as_ref().is_some_and(|h| h.action == HandoffAction::Helpdesk) {
             let all = self.store.helpdesks(channel.workspace_id).await?;
@@ -362,17 +362,13 @@ impl Launcher<'_> {
         secrets: &ChannelSecrets,
         previous: Option<TwilioCheck>,
     ) -> Option<TwilioCheck> {
-        let fingerprint = twilio_fingerprint(settings, secrets)?;
+        let fingerprint = twilio_fingerprint(self.twilio.api_base(), settings, secrets)?;
         let (Some(sid), Some(token), Some(phone)) =
             (&settings.twilio_account_sid, &secrets.twilio_auth_token, &settings.phone_number)
         else {
             return previous;
         };
-        let account = TwilioAccount {
-            api_base: settings.twilio_api_base().to_owned(),
-            account_sid: sid.clone(),
-            auth_token: Secret::new(token.clone()),
-        };
+        let account = TwilioAccount { account_sid: sid.clone(), auth_token: Secret::new(token.clone()) };
         let now = self.clock.now();
         let verdict = verify::verify(self.twilio, &account, phone).await;
         tracing::info!(?verdict, "twilio verification");
@@ -403,11 +399,12 @@ impl Launcher<'_> {
     }
 }
 
-/// Identifies the Twilio settings a verification is about, without keeping the token itself.
-pub fn twilio_fingerprint(settings: &ChannelSettings, secrets: &ChannelSecrets) -> Option<String> {
+/// Identifies the Twilio settings a verification is about, without keeping the token itself;
+/// `api_base` is the configured API, so a check made against another one does not count.
+pub fn twilio_fingerprint(api_base: &str, settings: &ChannelSettings, secrets: &ChannelSecrets) -> Option<String> {
     let (sid, token, phone) =
         (settings.twilio_account_sid.as_ref()?, secrets.twilio_auth_token.as_ref()?, settings.phone_number.as_ref()?);
-    Some(crate::secret::fingerprint([settings.twilio_api_base(), sid, phone, token]))
+    Some(crate::secret::fingerprint([api_base, sid, phone, token]))
 }
 
 /// Names of the settings that differ, for the audit trail; never their values.

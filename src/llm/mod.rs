@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::knowledge::Answer;
 use crate::locale::Locale;
+use crate::outbound::Outbound;
 use crate::secret::Secret;
 
 const ROUTE_PROMPT: &str = include_str!("../../prompts/route.hbs");
@@ -86,8 +87,17 @@ pub struct Llm {
 }
 
 impl Llm {
-    /// A client for `config`; fails only when a shipped prompt does not compile.
-    pub fn new(config: &LlmConfig) -> Result<Self, LlmError> {
+    /// A client for `config`, calling through `outbound`; fails when a shipped prompt does not
+    /// compile or the guard refuses the configured address outright.
+    pub fn new(config: &LlmConfig, outbound: &Outbound) -> Result<Self, LlmError> {
+        let base = reqwest::Url::parse(&config.base_url)
+            .map_err(|e| LlmError::Api(format!("llm_base_url {:?}: {e}", config.base_url)))?;
+        outbound.check(&base).map_err(|e| {
+            LlmError::Api(format!("llm_base_url {:?}: {e}; allow it with SANGDAM_OUTBOUND_ALLOW", config.base_url))
+        })?;
+        let http = outbound
+            .llm_client(reqwest013::Client::builder().connect_timeout(config.timeout))
+            .map_err(|e| LlmError::Api(format!("cannot build an HTTP client: {e}")))?;
         let api = OpenAIConfig::new()
             .with_api_base(config.base_url.trim_end_matches('/'))
             .with_api_key(config.api_key.expose());
@@ -99,7 +109,12 @@ impl Llm {
                 .register_template_string(name, text)
                 .map_err(|e| LlmError::Malformed(format!("prompts/{name}.hbs: {e}")))?;
         }
-        Ok(Self { client: Client::with_config(api), model: config.model.clone(), timeout: config.timeout, prompts })
+        Ok(Self {
+            client: Client::with_config(api).with_http_client(http),
+            model: config.model.clone(),
+            timeout: config.timeout,
+            prompts,
+        })
     }
 
     /// Which skill should answer `text`: `Ok(None)` when the model says none fits.

@@ -170,11 +170,7 @@ impl Outbox {
         else {
             return failed("the SMS channel has no Twilio account, auth token or number".into());
         };
-        let account = TwilioAccount {
-            api_base: s.twilio_api_base().to_owned(),
-            account_sid: sid.clone(),
-            auth_token: Secret::new(token.clone()),
-        };
+        let account = TwilioAccount { account_sid: sid.clone(), auth_token: Secret::new(token.clone()) };
         let message = OutboundSms { from, to: &sms.to, body: &sms.body, status_callback: Some(&self.status_callback) };
         match self.twilio.send_message(&account, &message).await {
             Ok(sent) => SmsOutcome::Sent { twilio_sid: sent.sid, status: sent.status },

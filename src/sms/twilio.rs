@@ -6,6 +6,9 @@
 //! decide on: 20003 wrong credentials, 20404 no such resource, 20429 too many concurrent requests,
 //! 21211 an invalid `To`, 21610 the customer has opted out. The auth token never reaches a log:
 //! it is a [`Secret`] and is only read to build the Authorization header.
+//!
+//! Where the API lives is configuration (`SANGDAM_TWILIO_API_BASE`), never a channel setting: a
+//! manager cannot send the stored auth token anywhere else. Calls go through the outbound guard.
 
 use std::time::Duration;
 
@@ -14,13 +17,12 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::outbound::{Outbound, OutboundError};
 use crate::secret::Secret;
 
 /// The account a channel sends through.
 #[derive(Debug, Clone)]
 pub struct TwilioAccount {
-    /// Where the API lives, `https://api.twilio.com` in production; tests point it at a mock.
-    pub api_base: String,
     /// The account SID, `AC` followed by 32 hex digits; also the Basic auth user name.
     pub account_sid: String,
     /// The account's auth token, the Basic auth password and the webhook signing key.
@@ -31,6 +33,9 @@ pub struct TwilioAccount {
 #[derive(Debug, Clone)]
 pub struct TwilioClient {
     http: reqwest::Client,
+    /// Where the API lives, `https://api.twilio.com` in production; tests point it at a mock.
+    api_base: String,
+    outbound: Outbound,
 }
 
 /// A number on the account, as far as the SMS channel cares.
@@ -123,15 +128,20 @@ impl TwilioError {
 }
 
 impl TwilioClient {
-    /// A client whose connect and whole-request time are each bounded by `timeout`.
-    pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
+    /// A client for the API at `api_base` whose connect and whole-request time are each bounded
+    /// by `timeout`, calling through `outbound`.
+    pub fn new(timeout: Duration, api_base: &str, outbound: &Outbound) -> Self {
+        let builder = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
-            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("an HTTP client with fixed settings builds");
-        Self { http }
+            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")));
+        let http = outbound.client(builder, true).expect("an HTTP client with fixed settings builds");
+        Self { http, api_base: api_base.trim_end_matches('/').to_owned(), outbound: outbound.clone() }
+    }
+
+    /// Where the API lives.
+    pub fn api_base(&self) -> &str {
+        &self.api_base
     }
 
     /// The number `phone` (E.164) on the account, or `None` when the account has no such number.
@@ -144,9 +154,9 @@ impl TwilioClient {
         account: &TwilioAccount,
         phone: &str,
     ) -> Result<Option<IncomingNumber>, TwilioError> {
-        let url = account_url(account, "IncomingPhoneNumbers.json")?;
+        let url = account_url(&self.api_base, account, "IncomingPhoneNumbers.json")?;
         let request = self.http.get(url).query(&[("PhoneNumber", phone)]);
-        let list: NumberList = send(authorize(request, account)).await?;
+        let list: NumberList = self.send(authorize(request, account)).await?;
         Ok(list.incoming_phone_numbers.into_iter().find(|number| number.phone_number == phone).map(|number| {
             IncomingNumber {
                 sid: number.sid,
@@ -168,22 +178,39 @@ impl TwilioClient {
         account: &TwilioAccount,
         sms: &OutboundSms<'_>,
     ) -> Result<SentMessage, TwilioError> {
-        let url = account_url(account, "Messages.json")?;
+        let url = account_url(&self.api_base, account, "Messages.json")?;
         let mut form = vec![("To", sms.to), ("From", sms.from), ("Body", sms.body)];
         if let Some(callback) = sms.status_callback {
             form.push(("StatusCallback", callback));
         }
         let request = self.http.post(url).form(&form);
-        let message: MessageRecord = send(authorize(request, account)).await?;
+        let message: MessageRecord = self.send(authorize(request, account)).await?;
         let segments = message.num_segments.as_ref().and_then(number_from_json).and_then(|n| u32::try_from(n).ok());
         Ok(SentMessage { sid: message.sid, status: message.status, segments })
+    }
+
+    /// Sends the request through the guard and reads a success body as `T`, or Twilio's error.
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, TwilioError> {
+        let host =
+            crate::outbound::host_of(&Url::parse(&self.api_base).map_err(|e| TwilioError::Transport(e.to_string()))?);
+        let response = self.outbound.send(request).await.map_err(transport)?;
+        let status = response.status();
+        let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
+        let body = response.text().await.map_err(|e| transport(crate::outbound::describe(&e, &host)))?;
+        if !status.is_success() {
+            let error = api_error(status, retry_after, &body);
+            tracing::debug!(status = status.as_u16(), code = ?error.code(), "Twilio refused the request");
+            return Err(error);
+        }
+        serde_json::from_str(&body)
+            .map_err(|e| TwilioError::BadResponse(format!("HTTP {status} with a body that does not parse: {e}")))
     }
 }
 
 /// `{api_base}/2010-04-01/Accounts/{sid}/{resource}`, the SID percent-encoded where needed.
-fn account_url(account: &TwilioAccount, resource: &str) -> Result<Url, TwilioError> {
-    let unusable = |why: &str| TwilioError::Transport(format!("the Twilio API base {:?} {why}", account.api_base));
-    let mut url = Url::parse(&account.api_base).map_err(|e| unusable(&format!("is not a URL: {e}")))?;
+fn account_url(api_base: &str, account: &TwilioAccount, resource: &str) -> Result<Url, TwilioError> {
+    let unusable = |why: &str| TwilioError::Transport(format!("the Twilio API base {api_base:?} {why}"));
+    let mut url = Url::parse(api_base).map_err(|e| unusable(&format!("is not a URL: {e}")))?;
     url.path_segments_mut().map_err(|()| unusable("cannot take a path"))?.pop_if_empty().extend([
         "2010-04-01",
         "Accounts",
@@ -197,34 +224,11 @@ fn authorize(request: reqwest::RequestBuilder, account: &TwilioAccount) -> reqwe
     request.basic_auth(&account.account_sid, Some(account.auth_token.expose())).header("Accept", "application/json")
 }
 
-/// Sends the request and reads a success body as `T`, or Twilio's error.
-async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, TwilioError> {
-    let response = request.send().await.map_err(transport)?;
-    let status = response.status();
-    let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
-    let body = response.text().await.map_err(transport)?;
-    if !status.is_success() {
-        let error = api_error(status, retry_after, &body);
-        tracing::debug!(status = status.as_u16(), code = ?error.code(), "Twilio refused the request");
-        return Err(error);
+fn transport(error: OutboundError) -> TwilioError {
+    match error {
+        OutboundError::Timeout(_) => TwilioError::Timeout,
+        other => TwilioError::Transport(other.to_string()),
     }
-    serde_json::from_str(&body)
-        .map_err(|e| TwilioError::BadResponse(format!("HTTP {status} with a body that does not parse: {e}")))
-}
-
-fn transport(error: reqwest::Error) -> TwilioError {
-    if error.is_timeout() {
-        return TwilioError::Timeout;
-    }
-    // reqwest's own message leaves out the cause (refused, DNS, TLS), which is the useful part.
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    TwilioError::Transport(message)
 }
 
 /// Twilio's JSON error body; any other body still yields an error named after the status.
@@ -324,17 +328,13 @@ mod tests {
 
     #[test]
     fn account_urls_keep_the_base_path_and_encode_the_sid() {
-        let account = |base: &str, sid: &str| TwilioAccount {
-            api_base: base.to_owned(),
-            account_sid: sid.to_owned(),
-            auth_token: Secret::new("t"),
-        };
-        let url = account_url(&account("https://api.twilio.com", "AC1"), "Messages.json").expect("url");
+        let account = |sid: &str| TwilioAccount { account_sid: sid.to_owned(), auth_token: Secret::new("t") };
+        let url = account_url("https://api.twilio.com", &account("AC1"), "Messages.json").expect("url");
         assert_eq!(url.as_str(), "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json");
-        let url = account_url(&account("http://proxy.local/twilio/", "AC1"), "Messages.json").expect("url");
+        let url = account_url("http://proxy.local/twilio/", &account("AC1"), "Messages.json").expect("url");
         assert_eq!(url.as_str(), "http://proxy.local/twilio/2010-04-01/Accounts/AC1/Messages.json");
-        let url = account_url(&account("https://api.twilio.com", "AC/../x?y"), "Messages.json").expect("url");
+        let url = account_url("https://api.twilio.com", &account("AC/../x?y"), "Messages.json").expect("url");
         assert_eq!(url.path(), "/2010-04-01/Accounts/AC%2F..%2Fx%3Fy/Messages.json");
-        assert!(matches!(account_url(&account("not a url", "AC1"), "Messages.json"), Err(TwilioError::Transport(_))));
+        assert!(matches!(account_url("not a url", &account("AC1"), "Messages.json"), Err(TwilioError::Transport(_))));
     }
 }

@@ -158,6 +158,7 @@ pub fn serve(db: &TestDb, admin_token: &str, env: &[(&str, &str)]) -> (std::proc
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", &db.url, "--public-url", PUBLIC_URL])
         .env("SANGDAM_ADMIN_TOKEN", admin_token)
         .env("RUST_LOG", "warn")
+        .env("SANGDAM_OUTBOUND_ALLOW", TEST_OUTBOUND_ALLOW)
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
@@ -175,6 +176,9 @@ pub fn serve(db: &TestDb, admin_token: &str, env: &[(&str, &str)]) -> (std::proc
     std::thread::spawn(move || for _ in lines {});
     (child, base)
 }
+
+/// What the test servers' outbound guard allows: the loopback address the mocks listen on.
+pub const TEST_OUTBOUND_ALLOW: &str = "127.0.0.1/32";
 
 /// The public URL test servers believe they are reached at (as behind a proxy); Twilio signs
 /// webhooks with it.
@@ -214,6 +218,9 @@ impl TestApp {
             ..Default::default()
         };
         let mut config = Config::resolve(FileConfig::default(), over, None).expect("config");
+        // The mocks of outside APIs listen on loopback, which the outbound guard refuses unless
+        // allowed; tests that check the refusal clear this in `tweak`.
+        config.outbound_allow = sangdam::outbound::AllowList::parse(TEST_OUTBOUND_ALLOW).expect("allow list");
         tweak(&mut config);
         let store = db.store().await;
         let running = server::start_with(&config, store, clock).await.expect("server starts");

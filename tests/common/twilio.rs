@@ -2,8 +2,22 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
+use sangdam::clock::SystemClock;
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
+use wiremock::{MockServer, ResponseTemplate};
+
+use super::{Backend, TestApp};
+
+/// A mock Twilio and a server configured to call it: the API base is configuration
+/// (`twilio_api_base`), never a channel setting.
+pub async fn spawn_app(backend: Backend) -> Option<(TestApp, MockServer)> {
+    let twilio = MockServer::start().await;
+    let uri = twilio.uri();
+    let app = TestApp::spawn_with(backend, Arc::new(SystemClock), move |c| c.twilio_api_base = uri).await?;
+    Some((app, twilio))
+}
 
 pub const SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TOKEN: &str = "f1e2d3c4b5a69788796a5b4c3d2e1f00";

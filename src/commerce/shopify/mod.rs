@@ -40,6 +40,7 @@ use tokio::sync::OnceCell;
 use self::wire::{CustomerList, OrderList, ProductList, ShopAnswer};
 use super::model::{Order, OrderLookup, Product};
 use super::{Commerce, CommerceError, CustomerKey, order_number, search};
+use crate::outbound::{Outbound, OutboundError};
 use crate::secret::Secret;
 
 /// At most this many customer records are read for one contact detail.
@@ -55,6 +56,7 @@ const ORDER_FIELDS: &str = "id,name,order_number,email,contact_email,phone,creat
 #[derive(Debug)]
 pub struct ShopifyCommerce {
     http: reqwest::Client,
+    outbound: Outbound,
     /// `https://brand.myshopify.com/`, or a mock's address in tests.
     base: Url,
     /// The store's host, for operators.
@@ -79,6 +81,9 @@ pub enum ShopifyConfigError {
     /// The access token is empty.
     #[error("the Shopify access token is empty")]
     EmptyToken,
+    /// The shop's address is one outbound calls may not reach (see `SANGDAM_OUTBOUND_ALLOW`).
+    #[error("{0}; allow it with SANGDAM_OUTBOUND_ALLOW")]
+    NotAllowed(String),
     /// The HTTP client could not be built.
     #[error("cannot build an HTTP client: {0}")]
     Client(String),
@@ -87,14 +92,17 @@ pub enum ShopifyConfigError {
 impl ShopifyCommerce {
     /// A client for the shop at `shop` (`brand.myshopify.com`, or a full URL such as a mock's
     /// `http://127.0.0.1:4321`), calling API `api_version` (`2024-10`), each request bounded by
-    /// `timeout` (connecting and answering).
+    /// `timeout` (connecting and answering), through the outbound guard. An address the guard
+    /// refuses outright (`http://127.0.0.1:…` unless allowed) is refused here, at start-up.
     pub fn new(
         shop: &str,
         access_token: Secret,
         api_version: &str,
         timeout: Duration,
+        outbound: &Outbound,
     ) -> Result<Self, ShopifyConfigError> {
         let base = shop_url(shop)?;
+        outbound.check(&base).map_err(|e| ShopifyConfigError::NotAllowed(format!("{shop:?}: {e}")))?;
         let host = match (base.host_str(), base.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
@@ -109,14 +117,14 @@ impl ShopifyCommerce {
         if access_token.expose().trim().is_empty() {
             return Err(ShopifyConfigError::EmptyToken);
         }
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
-            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ShopifyConfigError::Client(e.to_string()))?;
+            .user_agent(concat!("sangdam/", env!("CARGO_PKG_VERSION")));
+        let http = outbound.client(builder, true).map_err(|e| ShopifyConfigError::Client(e.to_string()))?;
         Ok(Self {
             http,
+            outbound: outbound.clone(),
             base,
             host,
             access_token,
@@ -152,10 +160,10 @@ impl ShopifyCommerce {
             .query(query)
             .header("X-Shopify-Access-Token", self.access_token.expose())
             .header(ACCEPT, "application/json");
-        let response = request.send().await.map_err(|e| transport(e, &self.host))?;
+        let response = self.outbound.send(request).await.map_err(transport)?;
         let status = response.status();
         let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
-        let body = response.text().await.map_err(|e| transport(e, &self.host))?;
+        let body = response.text().await.map_err(|e| transport(crate::outbound::describe(&e, &self.host)))?;
         if !status.is_success() {
             tracing::debug!(shop = %self.host, status = status.as_u16(), "Shopify refused the request");
             return Err(api_error(status, retry_after, &body));
@@ -272,21 +280,12 @@ fn shop_url(shop: &str) -> Result<Url, ShopifyConfigError> {
     if plain { Ok(url) } else { Err(bad()) }
 }
 
-fn transport(error: reqwest::Error, host: &str) -> CommerceError {
-    if error.is_timeout() {
-        return CommerceError::Timeout;
+fn transport(error: OutboundError) -> CommerceError {
+    // The guard's words name the host only: never the URL, which can carry a customer's email.
+    match error {
+        OutboundError::Timeout(_) => CommerceError::Timeout,
+        other => CommerceError::Unavailable(other.to_string()),
     }
-    // The URL can carry a customer's email (a search query), so it is left out; the cause (refused,
-    // DNS, TLS) is the useful part and reqwest's own message leaves it out.
-    let error = error.without_url();
-    let mut message = format!("{host}: {error}");
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    CommerceError::Unavailable(message)
 }
 
 /// Maps a refusal, reading Shopify's `{"errors": …}` body for the message.
@@ -360,20 +359,25 @@ mod tests {
     #[test]
     fn shop_addresses_and_versions() {
         let token = || Secret::new("shpat_0123");
-        let shop = |s: &str| ShopifyCommerce::new(s, token(), "2024-10", Duration::from_secs(1));
+        let local = Outbound::new(crate::outbound::AllowList::parse("127.0.0.1/32").expect("allow list"));
+        let shop = |s: &str| ShopifyCommerce::new(s, token(), "2024-10", Duration::from_secs(1), &local);
         assert_eq!(shop("brand.myshopify.com").expect("domain").describe(), "Shopify (brand.myshopify.com)");
         assert_eq!(shop(" https://brand.myshopify.com/ ").expect("url").describe(), "Shopify (brand.myshopify.com)");
         assert_eq!(shop("http://127.0.0.1:4321").expect("mock").describe(), "Shopify (127.0.0.1:4321)");
+        let guarded =
+            ShopifyCommerce::new("http://127.1:4321", token(), "2024-10", Duration::from_secs(1), &Outbound::default());
+        assert!(matches!(guarded, Err(ShopifyConfigError::NotAllowed(_))), "{guarded:?}");
         for bad in
             ["", "brand.myshopify.com/admin", "ftp://brand.myshopify.com", "https://user:pw@brand.myshopify.com", "a b"]
         {
             assert!(matches!(shop(bad), Err(ShopifyConfigError::Shop(_))), "{bad:?}");
         }
         for bad in ["2024-1", "24-10", "latest", "2024-10/../x"] {
-            let result = ShopifyCommerce::new("brand.myshopify.com", token(), bad, Duration::from_secs(1));
+            let result = ShopifyCommerce::new("brand.myshopify.com", token(), bad, Duration::from_secs(1), &local);
             assert!(matches!(result, Err(ShopifyConfigError::ApiVersion(_))), "{bad:?}");
         }
-        let empty = ShopifyCommerce::new("brand.myshopify.com", Secret::new(" "), "2024-10", Duration::from_secs(1));
+        let empty =
+            ShopifyCommerce::new("brand.myshopify.com", Secret::new(" "), "2024-10", Duration::from_secs(1), &local);
         assert!(matches!(empty, Err(ShopifyConfigError::EmptyToken)));
 
         let client = shop("brand.myshopify.com").expect("domain");
