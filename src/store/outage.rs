@@ -2,8 +2,6 @@
 //! disk fails, the server is gone or out of connections. These pass once an operator acts (or by
 //! themselves), so callers are told to retry later, with the cause, instead of getting a bare 500.
 
-use std::borrow::Cow;
-
 /// The cause of an outage in plain words, or `None` when `e` is not one (a bug, a constraint, a
 /// decoding error: those stay internal errors).
 pub(crate) fn reason(e: &sqlx::Error) -> Option<String> {
@@ -27,7 +25,7 @@ pub(crate) fn reason(e: &sqlx::Error) -> Option<String> {
 }
 
 /// SQLite reports extended result codes; the primary code is the low byte.
-fn sqlite_kind(code: &Cow<'_, str>) -> Option<&'static str> {
+fn sqlite_kind(code: &str) -> Option<&'static str> {
     let primary = code.parse::<i32>().ok()? & 0xff;
     Some(match primary {
         // SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR
@@ -41,8 +39,8 @@ fn sqlite_kind(code: &Cow<'_, str>) -> Option<&'static str> {
 }
 
 /// PostgreSQL's SQLSTATE classes for resources, connections and read-only servers.
-fn postgres_kind(code: &Cow<'_, str>) -> Option<&'static str> {
-    Some(match code.as_ref() {
+fn postgres_kind(code: &str) -> Option<&'static str> {
+    Some(match code {
         // disk_full, io_error
         "53100" | "58030" => "the database could not write",
         // read_only_sql_transaction (a standby, or default_transaction_read_only)
@@ -61,23 +59,23 @@ mod tests {
 
     #[test]
     fn sqlite_codes_by_their_primary_byte() {
-        assert_eq!(sqlite_kind(&"13".into()), Some("the database could not write"));
+        assert_eq!(sqlite_kind("13"), Some("the database could not write"));
         // SQLITE_IOERR_WRITE and SQLITE_READONLY_DBMOVED are extended codes of outages too.
-        assert_eq!(sqlite_kind(&"778".into()), Some("the database could not write"));
-        assert_eq!(sqlite_kind(&"1032".into()), Some("the database could not write"));
-        assert_eq!(sqlite_kind(&"5".into()), Some("the database is locked"));
+        assert_eq!(sqlite_kind("778"), Some("the database could not write"));
+        assert_eq!(sqlite_kind("1032"), Some("the database could not write"));
+        assert_eq!(sqlite_kind("5"), Some("the database is locked"));
         // SQLITE_CONSTRAINT_UNIQUE is the caller's business, not an outage.
-        assert_eq!(sqlite_kind(&"2067".into()), None);
-        assert_eq!(sqlite_kind(&"junk".into()), None);
+        assert_eq!(sqlite_kind("2067"), None);
+        assert_eq!(sqlite_kind("junk"), None);
     }
 
     #[test]
     fn postgres_classes() {
-        assert_eq!(postgres_kind(&"53100".into()), Some("the database could not write"));
-        assert_eq!(postgres_kind(&"53300".into()), Some("the database is out of resources"));
-        assert_eq!(postgres_kind(&"08006".into()), Some("the database connection failed"));
-        assert_eq!(postgres_kind(&"25006".into()), Some("the database is read-only"));
-        assert_eq!(postgres_kind(&"23505".into()), None);
+        assert_eq!(postgres_kind("53100"), Some("the database could not write"));
+        assert_eq!(postgres_kind("53300"), Some("the database is out of resources"));
+        assert_eq!(postgres_kind("08006"), Some("the database connection failed"));
+        assert_eq!(postgres_kind("25006"), Some("the database is read-only"));
+        assert_eq!(postgres_kind("23505"), None);
     }
 
     #[test]
