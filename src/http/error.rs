@@ -21,6 +21,10 @@ use crate::sms::inbound::SmsError;
 use crate::store::StoreError;
 use crate::webchat::WebchatError;
 
+/// How long a caller refused for a store outage waits before retrying: long enough not to hammer
+/// a full disk or a restarting server, short enough for a widget to resend soon after it heals.
+const STORE_RETRY_AFTER_SECS: u64 = 5;
+
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {
@@ -31,6 +35,8 @@ pub struct ApiError {
     cause: Option<String>,
     /// Checklist items behind a launch refusal.
     blocking: Option<Vec<ItemId>>,
+    /// Seconds for the `Retry-After` header of a refusal that passes with time.
+    retry_after: Option<u64>,
 }
 
 /// The JSON body of every error answer.
@@ -48,7 +54,24 @@ pub struct ErrorBody {
 impl ApiError {
     /// An error with a status, a code and a message for the caller.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), cause: None, blocking: None }
+        Self { status, code, message: message.into(), cause: None, blocking: None, retry_after: None }
+    }
+
+    /// The same error, telling the caller to retry after `seconds` (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// 503 for a store that cannot serve the call for now, naming the cause, e.g. "the database
+    /// could not write: database or disk is full"; the cause is operational, not internal, and
+    /// tells the operator what to fix.
+    pub fn store_unavailable(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", reason.clone())
+            .retry_after(STORE_RETRY_AFTER_SECS);
+        e.cause = Some(reason);
+        e
     }
 
     /// 404 for an id that does not exist in the caller's workspace.
@@ -81,7 +104,11 @@ impl IntoResponse for ApiError {
             tracing::error!(status = %self.status, code = self.code, cause = self.cause.as_deref().unwrap_or(""), "request failed");
         }
         let body = ErrorBody { error: self.code.to_owned(), message: self.message, blocking: self.blocking };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -104,15 +131,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found("no such record in this workspace"),
-            StoreError::Database(sqlx::Error::PoolTimedOut) => {
-                let mut err = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database is busy; retry shortly",
-                );
-                err.cause = Some("pool timed out".into());
-                err
-            }
+            StoreError::Unavailable(reason) => ApiError::store_unavailable(reason),
             other => ApiError::internal(other),
         }
     }

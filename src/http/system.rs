@@ -5,18 +5,19 @@ use aide::axum::routing::get_with;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::store::StoreError;
 
 /// Health of the engine.
 #[derive(Serialize, JsonSchema)]
 struct Health {
-    /// `ok` when the database answers.
+    /// `ok` when the database answers and takes writes.
     status: &'static str,
     /// `sqlite` or `postgres`.
     database: &'static str,
@@ -24,11 +25,17 @@ struct Health {
     version: &'static str,
 }
 
+/// 200 when the database answers and takes a write; otherwise 503 `store_unavailable` naming the
+/// cause (a full disk, a read-only file or server, a server that is gone), within the store's
+/// health timeout.
 async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
-    s.store.ping().await.map_err(|e| {
-        let err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database does not answer");
+    s.store.health().await.map_err(|e| {
         tracing::warn!(error = %e, "health check failed");
-        err
+        match e {
+            StoreError::Unavailable(reason) => ApiError::store_unavailable(reason),
+            // Not an outage the operator can name from here: the cause is in the log.
+            _ => ApiError::store_unavailable("the database failed its health check; the error is in the log"),
+        }
     })?;
     Ok(Json(Health { status: "ok", database: s.store.backend(), version: env!("CARGO_PKG_VERSION") }))
 }
@@ -48,7 +55,12 @@ pub fn routes() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route(
             "/healthz",
-            get_with(healthz, |op| op.tag("system").summary("200 when the engine and its database answer")),
+            get_with(healthz, |op| {
+                op.tag("system").summary("200 when the engine's database answers and takes writes").description(
+                    "503 `store_unavailable` with `Retry-After` names the cause otherwise: a full disk, a \
+                         read-only database, a server that is gone. Answers within 2 seconds.",
+                )
+            }),
         )
         .api_route("/metrics", get_with(metrics, |op| op.tag("system").summary("Prometheus metrics (text format)")))
 }

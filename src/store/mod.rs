@@ -5,6 +5,7 @@
 //! backend owns its SQL and its migrations, applied at start-up. The rest of the engine sees only
 //! `Arc<dyn Store>`.
 
+mod outage;
 pub mod postgres;
 mod queue_plan;
 mod records;
@@ -54,12 +55,26 @@ pub enum StoreError {
     /// The account still holds open rooms and cannot be uncertified or deleted.
     #[error("the account holds {0} open rooms")]
     HoldsOpenRooms(i64),
-    /// The database failed or is unreachable.
+    /// The database cannot serve the call for now: the disk is full, the file or server is
+    /// read-only, the server is gone or out of connections. Names the cause; retrying later, once
+    /// an operator acted or the server is back, may succeed.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The database failed otherwise (a bug, or data it cannot decode).
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Migrations could not be applied.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match outage::reason(&e) {
+            Some(reason) => StoreError::Unavailable(reason),
+            None => StoreError::Database(e),
+        }
+    }
 }
 
 /// Result of store calls.
@@ -384,8 +399,9 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
-    /// Checks the database answers.
-    async fn ping(&self) -> StoreResult<()>;
+    /// Checks the database answers and can take writes, within [`HEALTH_TIMEOUT`];
+    /// [`StoreError::Unavailable`] names what is wrong.
+    async fn health(&self) -> StoreResult<()>;
     /// Waits for the store to be closed cleanly.
     async fn close(&self);
     /// Messages appended by other processes sharing this database, where the backend can tell;
@@ -393,6 +409,17 @@ pub trait Store:
     async fn room_signals(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<RoomSignal>>> {
         Ok(None)
     }
+}
+
+/// How long a health check may take: a database that does not answer by then is reported
+/// unavailable rather than keeping the caller (a load balancer, say) waiting.
+pub const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs a backend's health check within [`HEALTH_TIMEOUT`].
+pub(crate) async fn bounded_health(check: impl std::future::Future<Output = StoreResult<()>>) -> StoreResult<()> {
+    tokio::time::timeout(HEALTH_TIMEOUT, check).await.unwrap_or_else(|_| {
+        Err(StoreError::Unavailable(format!("the database did not answer within {} s", HEALTH_TIMEOUT.as_secs())))
+    })
 }
 
 /// Notice that a room received a message.

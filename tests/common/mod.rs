@@ -211,6 +211,18 @@ impl TestApp {
     ) -> Option<TestApp> {
         init_test_logs();
         let db = TestDb::new(backend).await?;
+        let store = db.store().await;
+        Some(Self::spawn_on_store(db, store, clock, tweak).await)
+    }
+
+    /// Like [`TestApp::spawn_with`] on a store the test opened itself (through a proxy, or with a
+    /// handle it keeps for injecting faults); `db` is the database it uses.
+    pub async fn spawn_on_store(
+        db: TestDb,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn sangdam::clock::Clock>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let over = Overrides {
             addr: Some("127.0.0.1:0".into()),
             database_url: Some(db.url.clone()),
@@ -222,14 +234,13 @@ impl TestApp {
         // allowed; tests that check the refusal clear this in `tweak`.
         config.outbound_allow = sangdam::outbound::AllowList::parse(TEST_OUTBOUND_ALLOW).expect("allow list");
         tweak(&mut config);
-        let store = db.store().await;
         let running = server::start_with(&config, store, clock).await.expect("server starts");
         let made = running.bootstrapped.as_ref().expect("an empty database is bootstrapped");
         let admin_token = made.admin_token.expose().to_owned();
         let widget_key = made.widget_key.clone();
         let admin_login = made.admin.login.clone();
         let admin_password = made.generated_password.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default();
-        Some(TestApp {
+        TestApp {
             base: format!("http://{}", running.addr),
             http: reqwest::Client::new(),
             running,
@@ -238,7 +249,7 @@ impl TestApp {
             admin_password,
             widget_key,
             db,
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -398,4 +409,17 @@ macro_rules! on_each_backend {
             }
         }
     };
+}
+
+impl TestDb {
+    /// A SQLite database at `path`, which the caller creates and removes (a file system the test
+    /// mounted, say).
+    pub fn sqlite_at(path: std::path::PathBuf) -> TestDb {
+        TestDb {
+            url: format!("sqlite:{}", path.display()),
+            location: Location::Sqlite(path),
+            _dir: None,
+            pg_admin: None,
+        }
+    }
 }

@@ -3,6 +3,10 @@
 //! Read-then-write operations lock the rows they decide on (`FOR UPDATE`), so two processes
 //! certifying the last seat, or appending to the same room, serialise on the row rather than on a
 //! table. A committed message is announced with `pg_notify` so live streams on other processes wake.
+//!
+//! A server that is gone shows quickly: start-up tries one connection and names the host and port
+//! it could not reach, a request waits at most [`acquire_timeout`] for a connection, and the health
+//! check at most [`super::HEALTH_TIMEOUT`].
 
 mod accounts;
 mod agent;
@@ -16,11 +20,16 @@ mod workspaces;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{RoomSignal, Store, StoreResult};
+use super::{RoomSignal, Store, StoreError, StoreResult};
+
+/// How long start-up waits for the first connection: long enough for a server across a slow
+/// network, short enough that a wrong host or a closed port is reported at once.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The channel `pg_notify` announces appended messages on; payload `workspace:room:seq`.
 pub(crate) const ROOM_CHANNEL: &str = "sangdam_rooms";
@@ -34,14 +43,54 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects and applies migrations.
+    /// Connects and applies migrations. A server that cannot be reached fails at once, with an
+    /// error naming its host and port (never the URL, which may hold a password).
     pub async fn open(url: &str) -> StoreResult<Self> {
+        let options: PgConnectOptions = url.parse().map_err(|e| {
+            // The parser's message names the part at fault, not the URL.
+            StoreError::Unavailable(format!("the PostgreSQL URL is not valid: {e}"))
+        })?;
+        let target = target(&options);
+        let unreachable =
+            |cause: String| StoreError::Unavailable(format!("could not connect to PostgreSQL at {target}: {cause}"));
+        // One direct attempt: the pool would retry a refused connection until its acquire timeout
+        // and then report only that it timed out.
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            Ok(Err(e)) => return Err(unreachable(e.to_string())),
+            Err(_) => return Err(unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))),
+        }
         let max = std::env::var("SANGDAM_PG_POOL_SIZE").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
-        let pool =
-            PgPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(acquire_timeout())
+            .connect_with(options)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool, closing: CancellationToken::new() })
     }
+}
+
+/// Where a connection goes, for messages: `host:port`, or the socket directory.
+fn target(options: &PgConnectOptions) -> String {
+    match options.get_socket() {
+        Some(dir) => format!("{} (port {})", dir.display(), options.get_port()),
+        None => format!("{}:{}", options.get_host(), options.get_port()),
+    }
+}
+
+/// How long a call waits for a free connection before it is refused with 503: 5 s, or
+/// `SANGDAM_PG_ACQUIRE_TIMEOUT` seconds. While the server is down every call waits this long, so
+/// it is kept short; under load, calls queue for a connection for at most this long.
+fn acquire_timeout() -> Duration {
+    std::env::var("SANGDAM_PG_ACQUIRE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| (0.001..=3600.0).contains(s))
+        .map_or(Duration::from_secs(5), Duration::from_secs_f64)
 }
 
 #[async_trait]
@@ -50,9 +99,20 @@ impl Store for PgStore {
         "postgres"
     }
 
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+    /// Asks the server whether it takes writes (a standby, or one set read-only, does not),
+    /// within [`super::HEALTH_TIMEOUT`].
+    async fn health(&self) -> StoreResult<()> {
+        super::bounded_health(async {
+            let read_only: bool =
+                sqlx::query_scalar("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")
+                    .fetch_one(&self.pool)
+                    .await?;
+            if read_only {
+                return Err(StoreError::Unavailable("the database is read-only: the server takes no writes".into()));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn close(&self) {

@@ -57,7 +57,9 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
                 }
             }
             // The whole transaction failed (the file locked by another process past the busy
-            // timeout, say): retry each append alone so every caller gets its own answer.
+            // timeout, the disk full): retry each append alone so every caller gets its own
+            // answer. Each retry is a fresh transaction; the pool replaced the connection if the
+            // failure left it inside the old one.
             Err(e) if batch.len() > 1 => {
                 tracing::warn!(error = %e, size = batch.len(), "batched append failed; retrying one by one");
                 for job in batch.drain(..) {
@@ -68,9 +70,10 @@ async fn run(pool: SqlitePool, mut rx: mpsc::Receiver<Job>) {
                     let _ = job.reply.send(outcome);
                 }
             }
+            // A batch of one: its caller gets the error.
             Err(e) => {
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::Database(clone_error(&e))));
+                if let Some(job) = batch.pop() {
+                    let _ = job.reply.send(Err(e.into()));
                 }
             }
         }
@@ -148,13 +151,4 @@ pub(super) async fn insert(
     .execute(&mut *tx)
     .await?;
     Ok(Some(seq))
-}
-
-/// `sqlx::Error` is not `Clone`; a batch error reaches every caller with the same text.
-fn clone_error(e: &sqlx::Error) -> sqlx::Error {
-    match e {
-        sqlx::Error::PoolTimedOut => sqlx::Error::PoolTimedOut,
-        sqlx::Error::PoolClosed => sqlx::Error::PoolClosed,
-        other => sqlx::Error::Protocol(other.to_string()),
-    }
 }
