@@ -51,9 +51,9 @@ async fn login(State(s): State<AppState>, ApiJson(body): ApiJson<Login>) -> ApiR
     Ok(Json(Token { token: token.expose().to_owned(), account }))
 }
 
-async fn logout(State(s): State<AppState>, op: Operator) -> ApiResult<axum::http::StatusCode> {
+async fn logout(State(s): State<AppState>, op: Operator) -> ApiResult<axum::response::NoContent> {
     service::logout(s.store.as_ref(), &op.token).await?;
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    Ok(axum::response::NoContent)
 }
 
 async fn me(State(s): State<AppState>, op: Operator) -> ApiResult<Json<Account>> {

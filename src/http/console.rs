@@ -14,16 +14,17 @@ use aide::axum::ApiRouter;
 use aide::axum::routing::get_with;
 use axum::extract::State;
 use axum::http::HeaderValue;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::error::ApiError;
-use super::extract::Operator;
-use super::{ApiResult, AppState};
+use super::extract::{ApiQuery, Operator};
+use super::{ApiResult, AppState, EventStream};
 use crate::accounts::{Permission, Principal};
 use crate::events::ConsoleEvent;
 use crate::ids::{AccountId, RoomId};
@@ -50,7 +51,12 @@ struct RoomState {
     alarm: Option<DateTime<Utc>>,
 }
 
-async fn events(State(s): State<AppState>, op: Operator) -> ApiResult<Response> {
+/// The stream takes no query parameters; an unknown one is refused, as on the room list.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {}
+
+async fn events(State(s): State<AppState>, op: Operator, _: ApiQuery<StreamQuery>) -> ApiResult<EventStream> {
     op.principal.require(Permission::WorkRooms).map_err(ApiError::from)?;
     // Listen before answering, so nothing that happens after the answer is missed.
     let console = s.hub.console(op.principal.workspace_id);
@@ -60,7 +66,7 @@ async fn events(State(s): State<AppState>, op: Operator) -> ApiResult<Response> 
     let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut response = sse.into_response();
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(EventStream(response))
 }
 
 /// How many rooms one stream remembers having called gone before it starts over.
