@@ -34,14 +34,7 @@ async fn webchat_live(app: &TestApp) -> Value {
         "handoff": {"action": "queue", "message": "상담원을 연결해 드릴게요. 잠시만 기다려 주세요."},
     });
     assert_eq!(app.call("PATCH", "/v1/channels/webchat", admin, Some(settings)).await.0, 200);
-    let loaded = app
-        .http
-        .get(app.url("/v1/webchat/settings"))
-        .header("X-Widget-Key", &app.widget_key)
-        .header("Origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let loaded = app.load_widget("https://shop.example").await;
     assert_eq!(loaded.status(), 200);
     let (status, live) = app.call("POST", "/v1/channels/webchat/launch/turn-on", admin, None).await;
     assert_eq!(status, 200, "{live}");

@@ -138,14 +138,7 @@ async fn webchat_round_trip(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(elsewhere.status(), 403);
-    let settings = app
-        .http
-        .get(app.url("/v1/webchat/settings"))
-        .header("X-Widget-Key", &app.widget_key)
-        .header("Origin", "https://shop.example.com")
-        .send()
-        .await
-        .unwrap();
+    let settings = app.load_widget("https://shop.example.com").await;
     assert_eq!(settings.status(), 200);
     assert_eq!(settings.headers()["access-control-allow-origin"], "*");
     let channel: Value = app
@@ -465,6 +458,70 @@ async fn bad_input_gets_a_clear_4xx() {
             "invalid_last_event_id",
         ),
         (
+            "a resume point that is not a number",
+            app.http
+                .get(app.url(&format!("/v1/webchat/conversations/{id}/events?last_event_id=abc")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "an unknown parameter on the conversation stream",
+            app.http
+                .get(app.url(&format!("/v1/webchat/conversations/{id}/events?since=1")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "an unknown parameter on the console stream",
+            app.http.get(app.url("/v1/rooms/events?since=1")).bearer_auth(&app.admin_token).send().await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (
+            "an array where an object belongs",
+            raw(br#"["hi","c-array"]"#.to_vec()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "an array where a nested object belongs",
+            app.http
+                .post(app.url("/v1/webchat/conversations"))
+                .header("X-Widget-Key", &app.widget_key)
+                .json(&json!({"customer": ["김해피", "happy@example.com"]}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            "a console file name that is not UTF-8",
+            app.http.get(app.url("/console/%FF")).send().await.unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "a 9 KiB URI",
+            app.http.get(app.url(&format!("/v1/rooms?q={}", "a".repeat(9 * 1024)))).send().await.unwrap(),
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+        ),
+        (
+            "33 KiB of headers",
+            app.http.get(app.url("/healthz")).header("x-padding", "a".repeat(33 * 1024)).send().await.unwrap(),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+        ),
+        (
             "unknown route",
             app.http.get(app.url("/v1/nothing")).send().await.unwrap(),
             StatusCode::NOT_FOUND,
@@ -519,7 +576,7 @@ async fn browsers_may_call_the_webchat_api_from_any_page() {
             .request(reqwest::Method::OPTIONS, app.url(path))
             .header("Origin", "https://shop.example.com")
             .header("Access-Control-Request-Method", "POST")
-            .header("Access-Control-Request-Headers", "x-widget-key,content-type,authorization")
+            .header("Access-Control-Request-Headers", "x-widget-key,x-widget-load,content-type,authorization")
             .send()
             .await
             .unwrap();
@@ -527,6 +584,7 @@ async fn browsers_may_call_the_webchat_api_from_any_page() {
         assert_eq!(preflight.headers()["access-control-allow-origin"], "*", "{path}");
         let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
         assert!(allowed.contains("x-widget-key") && allowed.contains("authorization"), "{path}: {allowed}");
+        assert!(allowed.contains("x-widget-load"), "{path}: {allowed}");
     }
     // Operator routes stay same-origin.
     let res = app
@@ -631,10 +689,12 @@ async fn the_engines_own_demo_page_may_always_load_the_widget() {
     // page's origin as the Referer.
     let listed = json!({"allowed_origins": ["https://shop.example", app.base]});
     assert_eq!(app.call("PATCH", "/v1/channels/webchat", Some(&app.admin_token), Some(listed)).await.0, 200);
+    let script = app.http.get(app.url("/widget.js")).send().await.unwrap().text().await.unwrap();
     let res = app
         .http
         .get(app.url("/v1/webchat/settings"))
         .header("X-Widget-Key", &app.widget_key)
+        .header("X-Widget-Load", common::load_token(&script))
         .header("Referer", format!("{}/", app.base))
         .header("Sec-Fetch-Site", "same-origin")
         .send()
@@ -724,4 +784,85 @@ async fn the_customer_hears_who_answers_and_when_it_ends_on_sqlite() {
 #[tokio::test]
 async fn the_customer_hears_who_answers_and_when_it_ends_on_postgres() {
     the_customer_hears_who_answers_and_when_it_ends(Backend::Postgres).await;
+}
+
+/// Opens a conversation with the widget key and the given extra headers; the status and body.
+async fn open_with(app: &TestApp, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut req = app.http.post(app.url("/v1/webchat/conversations")).header("X-Widget-Key", &app.widget_key);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let res = req.json(&json!({})).send().await.unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+async fn conversations_need_an_origin_once_origins_are_listed(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    // While the channel lists no origins, any caller may open one (so it can be tried out).
+    assert_eq!(open_with(&app, &[]).await.0, 201);
+    let listed = json!({"allowed_origins": ["https://shop.example"]});
+    assert_eq!(app.call("PATCH", "/v1/channels/webchat", Some(&app.admin_token), Some(listed)).await.0, 200);
+
+    let (status, body) = open_with(&app, &[]).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("origin_required")), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("Authorization"), "the way in is named: {body}");
+    assert_eq!(open_with(&app, &[("Origin", "https://copycat.example")]).await.0, 403);
+    assert_eq!(open_with(&app, &[("Origin", "https://shop.example")]).await.0, 201);
+
+    // A brand's server: the widget key with an admin's or manager's API token, no Origin.
+    let admin = format!("Bearer {}", app.admin_token);
+    assert_eq!(open_with(&app, &[("Authorization", &admin)]).await.0, 201);
+    let (status, body) = open_with(&app, &[("Authorization", "Bearer sdm_unknown")]).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")), "{body}");
+    let (status, agent) = app
+        .call(
+            "POST",
+            "/v1/accounts",
+            Some(&app.admin_token),
+            Some(json!({"login": "agent.kim", "password": "s3cret-pass-kim", "name": "Kim", "role": "agent"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{agent}");
+    let certify = format!("/v1/accounts/{}/certify", agent["id"].as_str().unwrap());
+    assert_eq!(app.call("POST", &certify, Some(&app.admin_token), None).await.0, 200);
+    let (status, login) = app
+        .call("POST", "/v1/auth/login", None, Some(json!({"login": "agent.kim", "password": "s3cret-pass-kim"})))
+        .await;
+    assert_eq!(status, 200, "{login}");
+    let agent = format!("Bearer {}", login["token"].as_str().unwrap());
+    let (status, body) = open_with(&app, &[("Authorization", &agent)]).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")), "an agent is no server: {body}");
+    let other = app.second_workspace("admin-other", 2).await;
+    let foreign = format!("Bearer {}", other.admin_token.expose());
+    let (status, body) = open_with(&app, &[("Authorization", &foreign)]).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("forbidden")), "{body}");
+    app.stop().await;
+}
+
+on_each_backend!(conversations_need_an_origin_once_origins_are_listed);
+
+#[tokio::test]
+async fn the_document_tells_json_from_streams_scripts_and_empty_answers() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let doc: Value = app.http.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let ok = |path: &str| doc["paths"][path]["get"]["responses"]["200"]["content"].clone();
+    for stream in ["/v1/webchat/conversations/{id}/events", "/v1/rooms/events"] {
+        assert_eq!(ok(stream).as_object().unwrap().keys().collect::<Vec<_>>(), ["text/event-stream"], "{stream}");
+    }
+    assert!(ok("/metrics")["text/plain"].is_object(), "{}", ok("/metrics"));
+    assert!(ok("/widget.js")["application/javascript"].is_object(), "{}", ok("/widget.js"));
+    assert!(ok("/openapi.json")["application/json"].is_object());
+    for (path, method) in
+        [("/v1/auth/logout", "post"), ("/v1/helpdesks/{name}", "delete"), ("/v1/accounts/{id}/days/{date}", "delete")]
+    {
+        let responses = &doc["paths"][path][method]["responses"];
+        assert!(responses["204"].is_object(), "{path}: {responses}");
+        assert!(responses["204"].get("content").is_none_or(|c| c.as_object().unwrap().is_empty()), "{responses}");
+    }
+    let settings = &doc["paths"]["/v1/webchat/settings"]["get"]["parameters"];
+    assert!(settings.as_array().unwrap().iter().any(|p| p["name"] == "X-Widget-Load" && p["in"] == "header"));
+    let open = &doc["paths"]["/v1/webchat/conversations"]["post"];
+    assert!(open["description"].as_str().unwrap().contains("origin_required"));
+    assert!(open["security"].as_array().unwrap().iter().any(|r| r.get("bearer").is_some()), "{open}");
+    app.stop().await;
 }

@@ -27,14 +27,7 @@ async fn webchat_live(app: &TestApp, handoff: Value) {
     });
     let (status, body) = app.call("PATCH", "/v1/channels/webchat", admin, Some(settings)).await;
     assert_eq!(status, 200, "{body}");
-    let loaded = app
-        .http
-        .get(app.url("/v1/webchat/settings"))
-        .header("X-Widget-Key", &app.widget_key)
-        .header("Origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let loaded = app.load_widget("https://shop.example").await;
     assert_eq!(loaded.status(), 200);
     let (status, body) = app.call("POST", "/v1/channels/webchat/launch/turn-on", admin, None).await;
     assert_eq!(status, 200, "{body}");

@@ -50,13 +50,7 @@ async fn go_live(http: &reqwest::Client, base: &str, zendesk: &str) -> String {
     let (status, channel) = call(http, "PATCH", format!("{base}/v1/channels/webchat"), Some(settings)).await;
     assert_eq!(status, 200, "{channel}");
     let key = channel["widget_key"].as_str().unwrap().to_owned();
-    let loaded = http
-        .get(format!("{base}/v1/webchat/settings"))
-        .header("X-Widget-Key", &key)
-        .header("Origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let loaded = common::load_widget(http, base, &key, "https://shop.example").await;
     assert_eq!(loaded.status(), 200);
     let (status, body) = call(http, "POST", format!("{base}/v1/channels/webchat/launch/turn-on"), None).await;
     assert_eq!(status, 200, "{body}");
@@ -83,6 +77,7 @@ async fn a_ticket_in_flight_survives_sigkill(backend: Backend) {
     let opened: Value = http
         .post(format!("{base}/v1/webchat/conversations"))
         .header("X-Widget-Key", &key)
+        .header("Origin", "https://shop.example")
         .json(&json!({"customer": {"name": "Crash", "email": "crash@example.com"}}))
         .send()
         .await

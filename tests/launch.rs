@@ -40,16 +40,74 @@ async fn agent_token(app: &TestApp) -> String {
 }
 
 async fn widget_loaded_on(app: &TestApp, origin: &str) -> u16 {
-    let res = app
-        .http
-        .get(app.url("/v1/webchat/settings"))
-        .header("X-Widget-Key", &app.widget_key)
-        .header("Origin", origin)
-        .send()
-        .await
-        .unwrap();
-    res.status().as_u16()
+    app.load_widget(origin).await.status().as_u16()
 }
+
+/// The settings call of a widget on `origin`, bringing `load` as its load token if any.
+async fn settings_call(app: &TestApp, base: &str, origin: &str, load: Option<&str>) -> u16 {
+    let mut req = app.http.get(format!("{base}/v1/webchat/settings")).header("X-Widget-Key", &app.widget_key);
+    req = req.header("Origin", origin);
+    if let Some(load) = load {
+        req = req.header("X-Widget-Load", load);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+/// Whether `channel_setup` is done, and the origins recorded.
+async fn setup_done(app: &TestApp) -> (bool, Vec<String>) {
+    let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
+    let done = item(&channel["launch"], "channel_setup")["done"].as_bool().unwrap();
+    let seen = channel["seen_origins"].as_array().unwrap().iter().map(|o| o["origin"].as_str().unwrap().to_owned());
+    (done, seen.collect())
+}
+
+/// A request that only names the brand's origin proves nothing; the widget script's own load
+/// token, once, completes `channel_setup`, on any engine process sharing the database.
+async fn only_the_widget_itself_sets_up_the_channel(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else { return };
+    let admin = Some(app.admin_token.as_str());
+    let listed = json!({"allowed_origins": ["https://shop.example", "https://shop2.example"]});
+    assert_eq!(app.call("PATCH", "/v1/channels/webchat", admin, Some(listed)).await.0, 200);
+
+    // A bare Origin header, a made-up token, a token with a forged signature: answered, not recorded.
+    assert_eq!(settings_call(&app, &app.base, "https://shop.example", None).await, 200);
+    assert_eq!(settings_call(&app, &app.base, "https://shop.example", Some("wl1.4102444800.bm9uY2U.dGFn")).await, 200);
+    let script = app.http.get(app.url("/widget.js")).send().await.unwrap();
+    assert_eq!(script.headers()["cache-control"], "private, max-age=300");
+    let token = common::load_token(&script.text().await.unwrap());
+    let (payload, _) = token.rsplit_once('.').unwrap();
+    let forged = format!("{payload}.{}", "A".repeat(43));
+    assert_eq!(settings_call(&app, &app.base, "https://shop.example", Some(&forged)).await, 200);
+    let far_future = token.replacen(&token[4..14], "4102444800", 1);
+    assert_eq!(settings_call(&app, &app.base, "https://shop.example", Some(&far_future)).await, 200);
+    assert_eq!(setup_done(&app).await, (false, vec![]), "nothing but the served script's token counts");
+
+    // The served token is checked by another engine process on the same database, and used up
+    // there: shown again to the first process, or for another listed origin, it records nothing.
+    let over = sangdam::config::Overrides {
+        addr: Some("127.0.0.1:0".into()),
+        database_url: Some(app.db.url.clone()),
+        ..Default::default()
+    };
+    let config = sangdam::config::Config::resolve(Default::default(), over, None).unwrap();
+    let clock = std::sync::Arc::new(sangdam::clock::SystemClock);
+    let other = sangdam::http::server::start_with(&config, app.db.store().await, clock).await.unwrap();
+    let other_base = format!("http://{}", other.addr);
+    assert_eq!(settings_call(&app, &other_base, "https://shop.example", Some(&token)).await, 200);
+    assert_eq!(setup_done(&app).await, (true, vec!["https://shop.example".to_owned()]));
+    assert_eq!(settings_call(&app, &app.base, "https://shop2.example", Some(&token)).await, 200);
+    assert_eq!(setup_done(&app).await.1, ["https://shop.example"], "a token counts once");
+
+    // A token from the other process works here too.
+    let script = app.http.get(format!("{other_base}/widget.js")).send().await.unwrap().text().await.unwrap();
+    let token = common::load_token(&script);
+    assert_eq!(settings_call(&app, &app.base, "https://shop2.example", Some(&token)).await, 200);
+    assert_eq!(setup_done(&app).await.1.len(), 2);
+    other.stop().await.unwrap();
+    app.stop().await;
+}
+
+on_each_backend!(only_the_widget_itself_sets_up_the_channel);
 
 async fn webchat_walkthrough(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else { return };

@@ -40,13 +40,7 @@ async fn go_live(http: &reqwest::Client, base: &str) -> String {
     let (status, channel) = call(http, "PATCH", format!("{base}/v1/channels/webchat"), Some(settings)).await;
     assert_eq!(status, 200, "{channel}");
     let key = channel["widget_key"].as_str().unwrap().to_owned();
-    let loaded = http
-        .get(format!("{base}/v1/webchat/settings"))
-        .header("X-Widget-Key", &key)
-        .header("Origin", "https://shop.example")
-        .send()
-        .await
-        .unwrap();
+    let loaded = common::load_widget(http, base, &key, "https://shop.example").await;
     assert_eq!(loaded.status(), 200);
     let (status, body) = call(http, "POST", format!("{base}/v1/channels/webchat/launch/turn-on"), None).await;
     assert_eq!(status, 200, "{body}");

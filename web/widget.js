@@ -121,10 +121,15 @@
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // The engine puts a fresh, single-use token here each time it serves this file. Handing it
+  // back with the first settings call is what shows the engine the widget really ran on this page.
+  const LOAD_TOKEN = '/* sangdam:load */';
+
   // Resolves to { status, ok, data }; rejects only on network failure.
-  const api = async (method, path, { token, body, widgetKey, referrer } = {}) => {
+  const api = async (method, path, { token, body, widgetKey, referrer, load } = {}) => {
     const headers = { Accept: 'application/json' };
     if (widgetKey) headers['X-Widget-Key'] = key;
+    if (load && LOAD_TOKEN && !LOAD_TOKEN.startsWith('/*')) headers['X-Widget-Load'] = LOAD_TOKEN;
     if (token) headers.Authorization = 'Bearer ' + token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const init = { method, headers, credentials: 'omit', body: body === undefined ? undefined : JSON.stringify(body) };
@@ -645,9 +650,10 @@
     ? document.addEventListener('DOMContentLoaded', resolve, { once: true }) : resolve()));
 
   const init = async () => {
-    // Always fetch settings on load: this is how the server records the embedding origin.
+    // Always fetch settings on load: with the load token, this is how the server records the
+    // embedding origin.
     let r = null;
-    try { r = await api('GET', '/v1/webchat/settings', { widgetKey: true, referrer: true }); } catch (_) { r = null; }
+    try { r = await api('GET', '/v1/webchat/settings', { widgetKey: true, referrer: true, load: true }); } catch (_) { r = null; }
     if (!r || !r.ok) {
       const why = r ? (r.data && (r.data.message || r.data.error)) || 'HTTP ' + r.status : 'network error';
       return console.warn('[sangdam] chat widget disabled: ' + why);

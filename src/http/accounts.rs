@@ -138,9 +138,9 @@ async fn login(
     Ok(Json(Token { token: token.expose().to_owned(), account }))
 }
 
-async fn logout(State(s): State<AppState>, op: Operator) -> AccountsResult<StatusCode> {
+async fn logout(State(s): State<AppState>, op: Operator) -> AccountsResult<axum::response::NoContent> {
     service::logout(s.store.as_ref(), &op.token).await.map_err(|e| Refusal::new(e, Locale::En))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(axum::response::NoContent)
 }
 
 async fn me(State(s): State<AppState>, op: Operator) -> AccountsResult<Json<Account>> {

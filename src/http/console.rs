@@ -16,16 +16,18 @@ use aide::axum::routing::get_with;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::HeaderValue;
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
+use super::EventStream;
 use super::error::ApiError;
-use super::extract::Operator;
+use super::extract::{ApiQuery, Operator};
 use super::limits::{Admission, Holder, Refused};
 use crate::accounts::{Permission, Principal};
 use crate::events::ConsoleEvent;
@@ -53,11 +55,17 @@ struct RoomState {
     alarm: Option<DateTime<Utc>>,
 }
 
+/// The stream takes no query parameters; an unknown one is refused, as on the room list.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {}
+
 async fn events(
     State(s): State<AppState>,
     Extension(admission): Extension<Arc<Admission>>,
     op: Operator,
-) -> Result<Response, Refused> {
+    _: ApiQuery<StreamQuery>,
+) -> Result<EventStream, Refused> {
     op.principal.require(Permission::WorkRooms).map_err(ApiError::from)?;
     let place = admission.open_stream(Holder::Account(op.principal.account_id))?;
     // Listen before answering, so nothing that happens after the answer is missed.
@@ -72,7 +80,7 @@ async fn events(
     let sse = Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)));
     let mut response = sse.into_response();
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(EventStream(response))
 }
 
 /// How many rooms one stream remembers having called gone before it starts over.

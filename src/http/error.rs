@@ -173,6 +173,8 @@ impl From<WebchatError> for ApiError {
             WebchatError::BadToken => ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message),
             WebchatError::NotFound => ApiError::not_found(message),
             WebchatError::OriginNotAllowed(_) => ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message),
+            WebchatError::OriginRequired => ApiError::new(StatusCode::FORBIDDEN, "origin_required", message),
+            WebchatError::Forbidden(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
             WebchatError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", message),
             WebchatError::Store(e) => e.into(),
         }

@@ -20,6 +20,8 @@ use crate::accounts::service;
 use crate::locale::Locale;
 use crate::secret::Secret;
 
+mod strict;
+
 /// A JSON body; malformed, mistyped, oversized or unknown-field bodies become JSON errors.
 pub struct ApiJson<T>(pub T);
 
@@ -31,10 +33,13 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        // Parsed first as any JSON (content type, size and syntax are checked there), then read
+        // strictly: a struct must come from an object, never from an array of its fields.
+        let axum::Json(value) =
+            axum::Json::<serde_json::Value>::from_request(req, state).await.map_err(json_rejection)?;
+        serde_path_to_error::deserialize(strict::Strict(value))
+            .map(ApiJson)
+            .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", e.to_string()))
     }
 }
 
@@ -204,6 +209,63 @@ impl<S: Send + Sync> FromRequestParts<S> for WidgetKey {
 impl OperationInput for WidgetKey {
     fn operation_input(_: &mut GenContext, operation: &mut Operation) {
         require_scheme(operation, "widget_key");
+    }
+}
+
+/// The load token a served widget script hands back (`X-Widget-Load`), if any.
+pub struct WidgetLoad(pub Option<String>);
+
+/// How `X-Widget-Load` is documented.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct WidgetLoadHeader {
+    /// The load token of the `/widget.js` copy making the call, single-use and valid for minutes.
+    /// Only a call bringing one records the page's origin (and may complete `channel_setup`).
+    #[serde(rename = "X-Widget-Load")]
+    load: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WidgetLoad {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let token = parts.headers.get("x-widget-load").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(WidgetLoad(token))
+    }
+}
+
+impl OperationInput for WidgetLoad {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        let schema = ctx.schema.subschema_for::<WidgetLoadHeader>();
+        let params = aide::operation::parameters_from_schema(ctx, schema, aide::operation::ParamLocation::Header);
+        aide::operation::add_parameters(ctx, operation, params);
+    }
+}
+
+/// An operator calling a customer-side route on a brand's behalf: `Some` when the request brings
+/// `Authorization: Bearer <operator token>` (checked like [`Operator`]), `None` when it brings none.
+pub struct OptionalOperator(pub Option<Operator>);
+
+impl FromRequestParts<AppState> for OptionalOperator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(OptionalOperator(None));
+        }
+        Operator::from_request_parts(parts, state).await.map(|op| OptionalOperator(Some(op)))
+    }
+}
+
+impl OperationInput for OptionalOperator {
+    fn operation_input(_: &mut GenContext, operation: &mut Operation) {
+        // Either the widget key alone, or the widget key with an operator token.
+        let mut both = SecurityRequirement::default();
+        both.insert("widget_key".to_owned(), Vec::new());
+        both.insert("bearer".to_owned(), Vec::new());
+        if !operation.security.contains(&both) {
+            operation.security.push(both);
+        }
     }
 }
 

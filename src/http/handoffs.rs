@@ -132,10 +132,14 @@ async fn verify(
     Ok(Json(view))
 }
 
-async fn delete(State(s): State<AppState>, op: Operator, ApiPath(p): ApiPath<NamePath>) -> ApiResult<StatusCode> {
+async fn delete(
+    State(s): State<AppState>,
+    op: Operator,
+    ApiPath(p): ApiPath<NamePath>,
+) -> ApiResult<axum::response::NoContent> {
     op.principal.require(Permission::ConfigureChannels).map_err(ApiError::from)?;
     s.helpdesks().delete(op.principal.workspace_id, &p.name).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(axum::response::NoContent)
 }
 
 fn check_detail(view: &HelpdeskView) -> String {

@@ -168,7 +168,7 @@ impl Admission {
 
     /// Counts one new conversation against the client's address and the widget key, or 429
     /// `too_many_conversations` saying when the next one will be accepted.
-    pub fn open_conversation(&self, address: IpAddr, widget_key: Option<&str>) -> Result<(), Refused> {
+    pub fn open_conversation(&self, address: Option<IpAddr>, widget_key: Option<&str>) -> Result<(), Refused> {
         let refuse = |wait: Duration, whose: &str| {
             Refused::retry(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -180,7 +180,9 @@ impl Admission {
         let now = DefaultClock::default().now();
         // The address first: a stream of made-up widget keys from one address then stops here
         // before it can fill the per-key table.
-        self.per_address.check_key(&address).map_err(|n| refuse(n.wait_time_from(now), "this address"))?;
+        if let Some(address) = address {
+            self.per_address.check_key(&address).map_err(|n| refuse(n.wait_time_from(now), "this address"))?;
+        }
         if let Some(key) = widget_key {
             self.per_widget_key
                 .check_key(&key.to_owned())
@@ -267,16 +269,16 @@ mod tests {
         let a = admission(1, 1);
         let [one, two, three]: [IpAddr; 3] = ["10.0.0.1", "10.0.0.2", "10.0.0.3"].map(|a| a.parse().unwrap());
         // Burst of twice the per-minute rate.
-        assert!(a.open_conversation(one, Some("k")).is_ok());
-        assert!(a.open_conversation(one, Some("k")).is_ok());
-        let refused = a.open_conversation(one, Some("k")).unwrap_err().into_response();
+        assert!(a.open_conversation(Some(one), Some("k")).is_ok());
+        assert!(a.open_conversation(Some(one), Some("k")).is_ok());
+        let refused = a.open_conversation(Some(one), Some("k")).unwrap_err().into_response();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
         let wait: u64 = refused.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
         assert!((1..=60).contains(&wait), "{wait}");
-        assert!(a.open_conversation(two, Some("k")).is_ok());
-        assert!(a.open_conversation(two, Some("k")).is_ok());
-        assert!(a.open_conversation(three, Some("k")).is_err(), "the key's own allowance (4) is spent");
-        assert!(a.open_conversation(three, Some("other")).is_ok());
+        assert!(a.open_conversation(Some(two), Some("k")).is_ok());
+        assert!(a.open_conversation(Some(two), Some("k")).is_ok());
+        assert!(a.open_conversation(Some(three), Some("k")).is_err(), "the key's own allowance (4) is spent");
+        assert!(a.open_conversation(Some(three), Some("other")).is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod console;
 pub mod error;
 mod extract;
 mod handoffs;
+mod head_limits;
 pub mod limits;
 mod middleware;
 mod pages;
@@ -148,6 +149,55 @@ macro_rules! status_json {
 status_json!(Created, StatusCode::CREATED, 201);
 status_json!(Accepted, StatusCode::ACCEPTED, 202);
 
+/// A 200 answer of server-sent events (`text/event-stream`).
+pub struct EventStream(pub Response);
+
+/// A 200 answer in Prometheus' text format.
+pub struct PlainText(pub Response);
+
+/// A 200 answer that is a script.
+pub struct Script(pub Response);
+
+/// A 200 answer that is this API's OpenAPI document.
+pub struct OpenApiDocument(pub Response);
+
+/// Answers that are not JSON, documented with their media type (else the document would only
+/// have the JSON error shape for them).
+macro_rules! non_json {
+    ($wrapper:ident, $media:literal, $description:literal, $schema:tt) => {
+        impl IntoResponse for $wrapper {
+            fn into_response(self) -> Response {
+                self.0
+            }
+        }
+
+        impl OperationOutput for $wrapper {
+            type Inner = ();
+
+            fn operation_response(_: &mut GenContext, _: &mut Operation) -> Option<DocResponse> {
+                let mut response = DocResponse { description: $description.into(), ..DocResponse::default() };
+                let schema = aide::openapi::SchemaObject {
+                    json_schema: schemars::json_schema!($schema),
+                    example: None,
+                    external_docs: None,
+                };
+                response
+                    .content
+                    .insert($media.into(), aide::openapi::MediaType { schema: Some(schema), ..Default::default() });
+                Some(response)
+            }
+
+            fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, DocResponse)> {
+                Self::operation_response(ctx, operation).map(|r| vec![(Some(200), r)]).unwrap_or_default()
+            }
+        }
+    };
+}
+non_json!(EventStream, "text/event-stream", "A stream of server-sent events; see the description.", {"type": "string"});
+non_json!(PlainText, "text/plain", "Prometheus text exposition format 0.0.4.", {"type": "string"});
+non_json!(Script, "application/javascript", "The script.", {"type": "string"});
+non_json!(OpenApiDocument, "application/json", "An OpenAPI 3 document.", {"type": "object"});
+
 /// The whole application: routes, documentation and middleware; `admission` bounds what one
 /// client may hold (live streams, new conversations, time to send a body).
 pub fn router(state: AppState, max_body_bytes: usize, admission: Arc<limits::Admission>) -> Router {
@@ -191,10 +241,12 @@ pub fn router(state: AppState, max_body_bytes: usize, admission: Arc<limits::Adm
     let app = app
         .fallback(not_found)
         .layer(axum::middleware::map_response(method_not_allowed))
+        .layer(axum::middleware::from_fn(head_limits::check))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&admission), limits::body_deadline));
     middleware::wrap(app)
         .layer(axum::Extension(admission))
         .layer(axum::Extension(doc))
+        .layer(axum::Extension(Arc::new(crate::webchat::load::LoadTokens::default())))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
 }

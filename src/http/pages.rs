@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use aide::axum::ApiRouter;
-use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiPath;
 
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
@@ -115,7 +115,7 @@ async fn console_page(request: HeaderMap) -> Result<Response, ApiError> {
     Ok(serve(find(CONSOLE, "index.html")?, CONSOLE_CSP, &request))
 }
 
-async fn console_file(Path(name): Path<String>, request: HeaderMap) -> Result<Response, ApiError> {
+async fn console_file(ApiPath(name): ApiPath<String>, request: HeaderMap) -> Result<Response, ApiError> {
     Ok(serve(find(CONSOLE, &name)?, CONSOLE_CSP, &request))
 }
 

@@ -94,10 +94,14 @@ async fn set_day(
     Ok(Json(s.counselors().set_day(&op.principal, p.id, day, body).await?))
 }
 
-async fn delete_day(State(s): State<AppState>, op: Operator, ApiPath(p): ApiPath<DayPath>) -> ApiResult<StatusCode> {
+async fn delete_day(
+    State(s): State<AppState>,
+    op: Operator,
+    ApiPath(p): ApiPath<DayPath>,
+) -> ApiResult<axum::response::NoContent> {
     let day = date("date", &p.date, StatusCode::BAD_REQUEST, "invalid_path")?;
     s.counselors().delete_day(&op.principal, p.id, day).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(axum::response::NoContent)
 }
 
 /// The queue settings routes.

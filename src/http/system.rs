@@ -6,12 +6,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, OpenApiDocument, PlainText};
 use crate::store::StoreError;
 
 /// Health of the engine.
@@ -40,14 +40,14 @@ async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
     Ok(Json(Health { status: "ok", database: s.store.backend(), version: env!("CARGO_PKG_VERSION") }))
 }
 
-async fn metrics() -> Response {
+async fn metrics() -> PlainText {
     let body = crate::telemetry::metrics().render();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    PlainText(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response())
 }
 
 /// Serves the OpenAPI document built from the router at start-up.
-pub async fn openapi(axum::Extension(doc): axum::Extension<Bytes>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], doc).into_response()
+pub async fn openapi(axum::Extension(doc): axum::Extension<Bytes>) -> OpenApiDocument {
+    OpenApiDocument(([(header::CONTENT_TYPE, "application/json")], doc).into_response())
 }
 
 /// The system routes (the OpenAPI route is added by the router, which owns the document).
@@ -62,5 +62,13 @@ pub fn routes() -> ApiRouter<AppState> {
                 )
             }),
         )
-        .api_route("/metrics", get_with(metrics, |op| op.tag("system").summary("Prometheus metrics (text format)")))
+        .api_route(
+            "/metrics",
+            get_with(metrics, |op| {
+                op.tag("system").summary("Prometheus metrics (text format)").description(
+                    "`text/plain; version=0.0.4`: request counts and durations by method and route, conversations \
+                     opened, and the engine's other counters. Unauthenticated: keep it off the public network.",
+                )
+            }),
+        )
 }

@@ -1,7 +1,6 @@
 //! Routes: the webchat channel, customer side (widget key and conversation tokens, CORS-enabled).
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,10 +8,10 @@ use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::Extension;
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -21,13 +20,15 @@ use tokio_stream::wrappers::ReceiverStream;
 use tower_http::cors::{Any, CorsLayer};
 
 use super::error::ApiError;
-use super::extract::{ApiJson, ApiPath, CustomerToken, WidgetKey};
+use super::extract::{ApiJson, ApiPath, ApiQuery, CustomerToken, OptionalOperator, WidgetKey, WidgetLoad};
 use super::limits::{Admission, Holder, Refused};
-use super::{Accepted, ApiResult, AppState, Created};
+use super::{Accepted, ApiResult, AppState, Created, EventStream, Script};
+use crate::accounts::auth::ClientAddress;
 use crate::channels::ChannelKind;
 use crate::events::ConsoleEvent;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
 use crate::rooms::{CustomerIdentity, RoomStatus, inbound};
+use crate::webchat::load::{self, LoadTokens};
 use crate::webchat::{self, ConversationState, CustomerMessage, Names, Page, WidgetSettings};
 
 /// How many messages one store read of the live stream takes.
@@ -85,6 +86,7 @@ struct MessageList {
 }
 
 #[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 struct EventsQuery {
     /// The conversation token, for clients that cannot set headers (`EventSource`).
     #[allow(dead_code)]
@@ -106,25 +108,37 @@ fn page(headers: &HeaderMap) -> Page<'_> {
 
 async fn settings(
     State(s): State<AppState>,
+    Extension(tokens): Extension<Arc<LoadTokens>>,
     WidgetKey(key): WidgetKey,
+    WidgetLoad(load): WidgetLoad,
     headers: HeaderMap,
 ) -> ApiResult<Json<WidgetSettings>> {
-    Ok(Json(webchat::widget_settings(&s.launcher(), key.as_deref(), page(&headers)).await?))
+    let settings =
+        webchat::widget_settings(&s.launcher(), &tokens, key.as_deref(), page(&headers), load.as_deref()).await?;
+    Ok(Json(settings))
 }
 
 async fn open(
     State(s): State<AppState>,
     Extension(admission): Extension<Arc<Admission>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     WidgetKey(key): WidgetKey,
+    OptionalOperator(server): OptionalOperator,
     headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
 ) -> Result<Created<Opened>, Refused> {
-    admission.open_conversation(client.ip(), key.as_deref())?;
-    let (room, token) =
-        webchat::open_conversation(s.store.as_ref(), s.clock.as_ref(), key.as_deref(), page(&headers), body.customer)
-            .await
-            .map_err(ApiError::from)?;
+    admission.open_conversation(client, key.as_deref())?;
+    let server = server.as_ref().map(|op| &op.principal);
+    let (room, token) = webchat::open_conversation(
+        s.store.as_ref(),
+        s.clock.as_ref(),
+        key.as_deref(),
+        page(&headers),
+        server,
+        body.customer,
+    )
+    .await
+    .map_err(ApiError::from)?;
     Ok(Created(Opened { conversation_id: room.id, token: token.expose().to_owned() }))
 }
 
@@ -182,9 +196,9 @@ async fn events(
     Extension(admission): Extension<Arc<Admission>>,
     CustomerToken(token): CustomerToken,
     ApiPath(p): ApiPath<ConversationPath>,
-    Query(query): Query<EventsQuery>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
     headers: HeaderMap,
-) -> Result<Response, Refused> {
+) -> Result<EventStream, Refused> {
     let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await.map_err(ApiError::from)?;
     let resume_from = match headers.get("last-event-id") {
         Some(value) => {
@@ -209,7 +223,7 @@ async fn events(
     let mut response = sse.into_response();
     // Proxies must not buffer the stream.
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(EventStream(response))
 }
 
 /// Feeds one SSE connection: everything after `last` from the store, then more on each wake-up,
@@ -293,15 +307,24 @@ async fn room_announced(rooms: Option<&mut broadcast::Receiver<ConsoleEvent>>, r
     }
 }
 
-async fn widget_js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=300"),
-        ],
-        webchat::WIDGET_JS.as_str(),
+/// Each copy carries its own load token, so it may be kept by the browser only (never by a shared
+/// cache, which would hand one token to many pages), for less time than the token lives.
+async fn widget_js(State(s): State<AppState>, Extension(tokens): Extension<Arc<LoadTokens>>) -> Script {
+    // Without the store the widget still works; its loads just record no origin until it is back.
+    let token = tokens
+        .issue(s.store.as_ref(), s.clock.now())
+        .await
+        .inspect_err(
+            |e| tracing::warn!(error = %e, "could not sign a widget load token; serving the widget without one"),
+        )
+        .ok();
+    let cache = format!("private, max-age={}", load::SCRIPT_MAX_AGE);
+    let script = (
+        [(header::CONTENT_TYPE, "application/javascript; charset=utf-8".to_owned()), (header::CACHE_CONTROL, cache)],
+        webchat::widget_script(token.as_deref()),
     )
-        .into_response()
+        .into_response();
+    Script(script)
 }
 
 /// The customer-side webchat routes, open to any origin (the widget runs on brands' pages).
@@ -313,17 +336,34 @@ pub fn routes() -> ApiRouter<AppState> {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             HeaderName::from_static("x-widget-key"),
+            HeaderName::from_static("x-widget-load"),
             HeaderName::from_static("last-event-id"),
         ])
         .max_age(Duration::from_secs(3600));
     ApiRouter::new()
         .api_route(
             "/v1/webchat/settings",
-            get_with(settings, |op| op.tag("webchat").summary("The widget's settings; records the embedding page's origin")),
+            get_with(settings, |op| {
+                op.tag("webchat").summary("The widget's settings; with a load token, records the embedding page's origin").description(
+                    "Answers any page the channel allows (403 `origin_not_allowed` for others once `allowed_origins` \
+                     is set). The page's origin is recorded, which completes the launch checklist's `channel_setup`, \
+                     only when the call brings `X-Widget-Load`: the single-use token in the copy of `/widget.js` the \
+                     engine served, good for 10 minutes. An `Origin` header alone records nothing.",
+                )
+            }),
         )
         .api_route(
             "/v1/webchat/conversations",
-            post_with(open, |op| op.tag("webchat").summary("Open a conversation; returns its id and the customer's token")),
+            post_with(open, |op| {
+                op.tag("webchat").summary("Open a conversation; returns its id and the customer's token").description(
+                    "From the widget, the browser's `Origin` must be one of the channel's `allowed_origins` (any \
+                     page while none are listed). Once some are listed, a request without `Origin` is refused with \
+                     403 `origin_required`. A brand's server, which has no page, sends `X-Widget-Key` together \
+                     with `Authorization: Bearer <token>`, the API token of an admin or manager of the same \
+                     workspace (from `POST /v1/auth/login`); the origin is then not checked. Any other token is \
+                     refused (401 `unauthorized`, 403 `forbidden`).",
+                )
+            }),
         )
         .api_route(
             "/v1/webchat/conversations/{id}/messages",
@@ -349,6 +389,12 @@ pub fn routes() -> ApiRouter<AppState> {
         .layer(cors)
         .api_route(
             "/widget.js",
-            get_with(widget_js, |op| op.tag("webchat").summary("The embeddable chat widget script")),
+            get_with(widget_js, |op| {
+                op.tag("webchat").summary("The embeddable chat widget script").description(
+                    "`application/javascript`. Each copy carries a fresh single-use load token (see \
+                     `GET /v1/webchat/settings`), so it is `Cache-Control: private, max-age=300`: browsers may \
+                     keep it for five minutes, shared caches not at all.",
+                )
+            }),
         )
 }

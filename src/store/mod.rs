@@ -168,6 +168,17 @@ pub trait ChannelStore {
     async fn widget_origins(&self, ws: WorkspaceId) -> StoreResult<Vec<SeenOrigin>>;
 }
 
+/// Signing keys shared by the engine's processes, and the widget load tokens already used.
+#[async_trait]
+pub trait WidgetLoadStore {
+    /// The signing key for `purpose`: the stored one, or `candidate`, stored now, when there is
+    /// none yet. Every process asking gets the same key.
+    async fn signing_key(&self, purpose: &str, candidate: &str, at: DateTime<Utc>) -> StoreResult<String>;
+    /// Marks a widget load token's nonce used; true the first time. Nonces past their expiry are
+    /// forgotten (their tokens are refused on expiry anyway).
+    async fn use_widget_load(&self, nonce: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> StoreResult<bool>;
+}
+
 /// What the agent keeps per conversation.
 #[async_trait]
 pub trait AgentStore {
@@ -388,6 +399,7 @@ pub trait Store:
     WorkspaceStore
     + AccountStore
     + ChannelStore
+    + WidgetLoadStore
     + RoomStore
     + SmsStore
     + AgentStore

@@ -2,8 +2,14 @@
 //!
 //! The widget identifies the workspace with its public widget key; a conversation is then
 //! accessed with the bearer token returned when it was opened, which only the customer's browser
-//! holds. The engine serves the widget script itself ([`WIDGET_JS`]).
+//! holds. The engine serves the widget script itself ([`widget_script`]), each copy with a load
+//! token ([`load`]) that its first settings call hands back: only that records the page's origin.
+//!
+//! Once a channel lists `allowed_origins`, a conversation is opened only from a page that says
+//! where it is (`Origin`), or by a server of the brand that shows an operator token of the
+//! workspace (admin or manager) beside the widget key.
 
+pub mod load;
 pub mod view;
 
 use std::sync::LazyLock;
@@ -11,6 +17,7 @@ use std::sync::LazyLock;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::accounts::{Permission, Principal};
 use crate::channels::{Channel, ChannelKind};
 use crate::clock::Clock;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
@@ -20,12 +27,22 @@ use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
 pub use view::{ConversationState, CustomerMessage, Names};
 
-/// The embeddable widget, served at `/widget.js`: `web/widget.js` with `web/widget.css` put in
-/// as a string where the script says so (kept apart so each reads as what it is).
-pub static WIDGET_JS: LazyLock<String> = LazyLock::new(|| {
+/// The embeddable widget: `web/widget.js` with `web/widget.css` put in as a string where the
+/// script says so (kept apart so each reads as what it is). [`widget_script`] adds the load token.
+static WIDGET_JS: LazyLock<String> = LazyLock::new(|| {
     let css = serde_json::to_string(include_str!("../../web/widget.css")).unwrap_or_default();
     include_str!("../../web/widget.js").replacen("'/* sangdam:widget.css */'", &css, 1)
 });
+
+/// Where the script takes its load token.
+const LOAD_PLACEHOLDER: &str = "'/* sangdam:load */'";
+
+/// The widget script as served at `/widget.js`, carrying `token` (without one, the widget works
+/// but its loads record no origin).
+pub fn widget_script(token: Option<&str>) -> String {
+    let token = token.and_then(|t| serde_json::to_string(t).ok()).unwrap_or_else(|| "''".to_owned());
+    WIDGET_JS.replacen(LOAD_PLACEHOLDER, &token, 1)
+}
 
 /// How many messages a history read returns at most (the most recent ones).
 pub const HISTORY_LIMIT: i64 = 500;
@@ -45,6 +62,15 @@ pub enum WebchatError {
     /// The page embedding the widget is not on the channel's allowed origins.
     #[error("the widget is not allowed on {0}; add it to the webchat channel's allowed_origins")]
     OriginNotAllowed(String),
+    /// The channel lists allowed origins and the request names none.
+    #[error(
+        "the webchat channel lists allowed_origins, so the request must say its page's Origin; a server opens \
+         conversations with an admin's or manager's API token (Authorization: Bearer) beside X-Widget-Key"
+    )]
+    OriginRequired,
+    /// An operator token opening a conversation may not do so; says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// A field is invalid; says which and why.
     #[error("{0}")]
     Invalid(String),
@@ -91,15 +117,23 @@ pub async fn channel_for_key(store: &dyn Store, key: Option<&str>) -> Result<Cha
     store.channel_by_widget_key(key).await?.filter(|c| c.kind == ChannelKind::Webchat).ok_or(WebchatError::BadWidgetKey)
 }
 
-/// The widget's first call: returns its settings and records the embedding page's origin when it
-/// is allowed, which may complete the launch checklist's `channel_setup`.
+/// The widget's first call: returns its settings and, when the page's origin is allowed and the
+/// call brings a load token from a script this engine served, uses the token up and records the
+/// origin, which may complete the launch checklist's `channel_setup`. Without a good token the
+/// settings are answered all the same (a cached script's token is spent already) but nothing is
+/// recorded: a request naming an origin proves nothing by itself.
 pub async fn widget_settings(
     launcher: &Launcher<'_>,
+    tokens: &load::LoadTokens,
     key: Option<&str>,
     page: Page<'_>,
+    load_token: Option<&str>,
 ) -> Result<WidgetSettings, WebchatError> {
     let channel = channel_for_key(launcher.store, key).await?;
-    if let Some(origin) = allowed_origin(&channel, page)? {
+    if let Some(origin) = allowed_origin(&channel, page)?
+        && let Some(token) = load_token
+        && tokens.redeem(launcher.store, token, launcher.clock.now()).await?
+    {
         let ws = channel.workspace_id;
         if launcher.store.record_widget_origin(ws, &origin, launcher.clock.now()).await? {
             // The widget must load even if the checklist can't be updated right now; the next
@@ -126,15 +160,33 @@ fn allowed_origin(channel: &Channel, page: Page<'_>) -> Result<Option<String>, W
 }
 
 /// Opens a conversation for the widget's customer; returns the room and the customer's token.
+/// `server` is the operator whose token came with the request: a brand's server, which has no
+/// page, opens conversations with it once the channel lists allowed origins.
 pub async fn open_conversation(
     store: &dyn Store,
     clock: &dyn Clock,
     key: Option<&str>,
     page: Page<'_>,
+    server: Option<&Principal>,
     identity: CustomerIdentity,
 ) -> Result<(Room, Secret), WebchatError> {
     let channel = channel_for_key(store, key).await?;
-    allowed_origin(&channel, page)?;
+    match server {
+        Some(operator) => {
+            if operator.workspace_id != channel.workspace_id {
+                return Err(WebchatError::Forbidden(
+                    "the API token belongs to another workspace than the widget key".into(),
+                ));
+            }
+            operator.require(Permission::OperateChannels).map_err(|e| WebchatError::Forbidden(e.to_string()))?;
+        }
+        None if page.origin.is_none() && !channel.settings.allowed_origins.is_empty() => {
+            return Err(WebchatError::OriginRequired);
+        }
+        None => {
+            allowed_origin(&channel, page)?;
+        }
+    }
     let identity = valid_identity(identity)?;
     let token = secret::generate(TokenKind::Conversation);
     let room = store
@@ -235,6 +287,14 @@ mod tests {
         let css = serde_json::to_string(include_str!("../../web/widget.css")).unwrap();
         assert!(WIDGET_JS.contains(&format!("const STYLE = {css};")));
         assert!(!WIDGET_JS.contains("sangdam:widget.css"), "the placeholder is gone");
+    }
+
+    #[test]
+    fn each_served_script_carries_its_token() {
+        let served = widget_script(Some("wl1.1.n.t"));
+        assert!(served.contains(r#"const LOAD_TOKEN = "wl1.1.n.t";"#));
+        assert!(widget_script(None).contains("const LOAD_TOKEN = '';"));
+        assert!(!served.contains("sangdam:load"));
     }
 
     #[test]

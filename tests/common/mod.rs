@@ -289,11 +289,14 @@ impl TestApp {
     }
 
     /// Opens a webchat conversation; returns (id, token).
+    /// Opens a conversation as the brand's server does (widget key and the admin's token), so it
+    /// works whatever origins the channel allows.
     pub async fn open_conversation(&self, customer: Value) -> (String, String) {
         let res = self
             .http
             .post(self.url("/v1/webchat/conversations"))
             .header("X-Widget-Key", &self.widget_key)
+            .bearer_auth(&self.admin_token)
             .json(&serde_json::json!({ "customer": customer }))
             .send()
             .await
@@ -301,6 +304,11 @@ impl TestApp {
         assert_eq!(res.status(), 201);
         let body: Value = res.json().await.unwrap();
         (body["conversation_id"].as_str().unwrap().into(), body["token"].as_str().unwrap().into())
+    }
+
+    /// Loads the widget on a page of `origin` as a browser would; see [`load_widget`].
+    pub async fn load_widget(&self, origin: &str) -> reqwest::Response {
+        load_widget(&self.http, &self.base, &self.widget_key, origin).await
     }
 
     /// Posts a customer message; returns the status and body.
@@ -422,4 +430,25 @@ impl TestDb {
             pg_admin: None,
         }
     }
+}
+
+/// Loads the widget on a page of `origin` as a browser would: fetches `/widget.js`, takes the load
+/// token out of it and sends it with the settings call, which records the origin. Returns the
+/// settings answer.
+pub async fn load_widget(http: &reqwest::Client, base: &str, key: &str, origin: &str) -> reqwest::Response {
+    let script = http.get(format!("{base}/widget.js")).send().await.unwrap().text().await.unwrap();
+    http.get(format!("{base}/v1/webchat/settings"))
+        .header("X-Widget-Key", key)
+        .header("Origin", origin)
+        .header("X-Widget-Load", load_token(&script))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The load token in a served copy of `/widget.js`.
+pub fn load_token(script: &str) -> String {
+    let start = script.find("const LOAD_TOKEN = \"").expect("the served widget carries a load token") + 20;
+    let len = script[start..].find('"').unwrap();
+    script[start..start + len].to_owned()
 }

@@ -15,6 +15,7 @@ mod handoffs;
 mod queue;
 mod rooms;
 mod sms;
+mod widget_loads;
 mod workspaces;
 
 use std::time::Duration;

@@ -23,6 +23,7 @@ mod handoffs;
 mod queue;
 mod rooms;
 mod sms;
+mod widget_loads;
 mod workspaces;
 
 use std::path::Path;
