@@ -25,10 +25,10 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AppState;
-use super::EventStream;
 use super::error::ApiError;
 use super::extract::{ApiQuery, Operator};
-use super::limits::{Admission, Holder, Refused};
+use super::limits::{Admission, Holder};
+use super::{ApiResult, EventStream};
 use crate::accounts::{Permission, Principal};
 use crate::events::ConsoleEvent;
 use crate::ids::{AccountId, RoomId};
@@ -65,7 +65,7 @@ async fn events(
     Extension(admission): Extension<Arc<Admission>>,
     op: Operator,
     _: ApiQuery<StreamQuery>,
-) -> Result<EventStream, Refused> {
+) -> ApiResult<EventStream> {
     op.principal.require(Permission::WorkRooms).map_err(ApiError::from)?;
     let place = admission.open_stream(Holder::Account(op.principal.account_id))?;
     // Listen before answering, so nothing that happens after the answer is missed.

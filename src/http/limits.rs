@@ -11,9 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use aide::OperationOutput;
-use aide::generate::GenContext;
-use aide::openapi::{Operation, Response as DocResponse};
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -30,46 +27,9 @@ use crate::ids::{AccountId, RoomId};
 /// How long a client refused a live stream is asked to wait: slots free up as other streams end.
 const STREAM_RETRY: Duration = Duration::from_secs(10);
 
-/// An error answer, with `Retry-After` when waiting will help.
-#[derive(Debug)]
-pub struct Refused {
-    error: ApiError,
-    retry_after: Option<Duration>,
-}
-
-impl Refused {
-    /// `status` with `code`, and `Retry-After` rounded up to whole seconds (at least one).
-    pub fn retry(status: StatusCode, code: &'static str, message: impl Into<String>, after: Duration) -> Self {
-        Self { error: ApiError::new(status, code, message), retry_after: Some(after) }
-    }
-}
-
-impl From<ApiError> for Refused {
-    fn from(error: ApiError) -> Self {
-        Self { error, retry_after: None }
-    }
-}
-
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        let mut response = self.error.into_response();
-        if let Some(after) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_seconds(after)));
-        }
-        response
-    }
-}
-
-impl OperationOutput for Refused {
-    type Inner = <ApiError as OperationOutput>::Inner;
-
-    fn operation_response(ctx: &mut GenContext, operation: &mut Operation) -> Option<DocResponse> {
-        ApiError::operation_response(ctx, operation)
-    }
-
-    fn inferred_responses(ctx: &mut GenContext, operation: &mut Operation) -> Vec<(Option<u16>, DocResponse)> {
-        ApiError::inferred_responses(ctx, operation)
-    }
+/// A refusal that passes with time: `status` with `code`, and `Retry-After` in whole seconds.
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>, after: Duration) -> ApiError {
+    ApiError::new(status, code, message).retry_after(retry_seconds(after))
 }
 
 /// Whole seconds, rounded up, never zero (a `Retry-After: 0` invites an immediate retry).
@@ -144,7 +104,7 @@ impl Admission {
     }
 
     /// A place for one more live stream of `holder`, or 429 `too_many_streams`.
-    pub fn open_stream(self: &Arc<Self>, holder: Holder) -> Result<StreamGuard, Refused> {
+    pub fn open_stream(self: &Arc<Self>, holder: Holder) -> Result<StreamGuard, ApiError> {
         let mut streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
         let (cap, whose) = match holder {
             Holder::Conversation(_) => (self.per_conversation, "this conversation"),
@@ -159,7 +119,7 @@ impl Admission {
             None
         };
         if let Some(message) = refusal {
-            return Err(Refused::retry(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", message, STREAM_RETRY));
+            return Err(refuse(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", message, STREAM_RETRY));
         }
         streams.total += 1;
         *streams.by_holder.entry(holder).or_default() += 1;
@@ -168,9 +128,9 @@ impl Admission {
 
     /// Counts one new conversation against the client's address and the widget key, or 429
     /// `too_many_conversations` saying when the next one will be accepted.
-    pub fn open_conversation(&self, address: Option<IpAddr>, widget_key: Option<&str>) -> Result<(), Refused> {
+    pub fn open_conversation(&self, address: Option<IpAddr>, widget_key: Option<&str>) -> Result<(), ApiError> {
         let refuse = |wait: Duration, whose: &str| {
-            Refused::retry(
+            refuse(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_conversations",
                 format!("{whose} has opened too many conversations; retry in {} s", retry_seconds(wait)),

@@ -21,7 +21,7 @@ use tower_http::cors::{Any, CorsLayer};
 
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, CustomerToken, OptionalOperator, WidgetKey, WidgetLoad};
-use super::limits::{Admission, Holder, Refused};
+use super::limits::{Admission, Holder};
 use super::{Accepted, ApiResult, AppState, Created, EventStream, Script};
 use crate::accounts::auth::ClientAddress;
 use crate::channels::ChannelKind;
@@ -126,7 +126,7 @@ async fn open(
     OptionalOperator(server): OptionalOperator,
     headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
-) -> Result<Created<Opened>, Refused> {
+) -> ApiResult<Created<Opened>> {
     admission.open_conversation(client, key.as_deref())?;
     let server = server.as_ref().map(|op| &op.principal);
     let (room, token) = webchat::open_conversation(
@@ -198,7 +198,7 @@ async fn events(
     ApiPath(p): ApiPath<ConversationPath>,
     ApiQuery(query): ApiQuery<EventsQuery>,
     headers: HeaderMap,
-) -> Result<EventStream, Refused> {
+) -> ApiResult<EventStream> {
     let ws = webchat::authorize(s.store.as_ref(), token.as_deref(), p.id).await.map_err(ApiError::from)?;
     let resume_from = match headers.get("last-event-id") {
         Some(value) => {
