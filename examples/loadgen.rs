@@ -55,7 +55,9 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|| format!("sqlite:{}", dir.path().join("sangdam.db").display()));
             _dir = dir;
             let over = Overrides { addr: Some("127.0.0.1:0".into()), database_url: Some(url), ..Default::default() };
-            let config = Config::resolve(FileConfig::default(), over, None)?;
+            let mut config = Config::resolve(FileConfig::default(), over, None)?;
+            // Every client opens its conversation from this one address.
+            config.limits.conversations_per_address = 1_000_000;
             let store = sangdam::store::connect(&config.database).await?;
             let backend = store.backend();
             let spec = WorkspaceSpec {

@@ -252,6 +252,48 @@ async fn conversation_creation_is_limited_per_address_and_per_widget_key(backend
 }
 on_each_backend!(conversation_creation_is_limited_per_address_and_per_widget_key);
 
+/// A brand's server opens every customer's conversation from one address with an operator token:
+/// the address limit would stop it within a minute, so only the widget key's allowance counts.
+async fn a_brands_server_is_counted_by_its_widget_key_only(backend: Backend) {
+    let Some(app) = spawn(backend, |c| {
+        c.limits.conversations_per_address = 1;
+        c.limits.conversations_per_widget_key = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let open_as_server = || {
+        app.http
+            .post(app.url("/v1/webchat/conversations"))
+            .header("X-Widget-Key", &app.widget_key)
+            .bearer_auth(&app.admin_token)
+            .json(&serde_json::json!({}))
+            .send()
+    };
+    // Twice the address's burst, within the key's burst of six.
+    for _ in 0..6 {
+        assert_eq!(open_as_server().await.unwrap().status(), 201);
+    }
+    let refused = open_as_server().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap_or_default().contains("widget key"), "{body}");
+    // A bad token does not buy the exemption: it is refused before any conversation is opened.
+    let forged = app
+        .http
+        .post(app.url("/v1/webchat/conversations"))
+        .header("X-Widget-Key", &app.widget_key)
+        .bearer_auth("sdm_not_a_token")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    app.stop().await;
+}
+on_each_backend!(a_brands_server_is_counted_by_its_widget_key_only);
+
 #[tokio::test]
 async fn invented_methods_and_paths_do_not_grow_the_metrics() {
     let app = spawn(Backend::Sqlite, |_| {}).await.expect("sqlite");

@@ -127,7 +127,10 @@ async fn open(
     headers: HeaderMap,
     ApiJson(body): ApiJson<OpenConversation>,
 ) -> ApiResult<Created<Opened>> {
-    admission.open_conversation(client, key.as_deref())?;
+    // A brand's server opens every customer's conversation from one address: its operator token
+    // vouches for it, so only the widget key's allowance applies to it.
+    let address = if server.is_some() { None } else { client };
+    admission.open_conversation(address, key.as_deref())?;
     let server = server.as_ref().map(|op| &op.principal);
     let (room, token) = webchat::open_conversation(
         s.store.as_ref(),
