@@ -99,9 +99,11 @@ async fn ask_for_a_person(http: reqwest::Client, base: String, key: String, n: u
 async fn two_engines_assign_each_room_once_and_evenly() {
     let Some(db) = TestDb::new(Backend::Postgres).await else { return };
     let http = reqwest::Client::new();
-    let (mut first, base_a) = common::serve(&db, ADMIN_TOKEN, &[]);
+    // Every customer of this test writes from 127.0.0.1.
+    let many = [("SANGDAM_CONVERSATIONS_PER_ADDRESS", "100000")];
+    let (mut first, base_a) = common::serve(&db, ADMIN_TOKEN, &many);
     let key = go_live(&http, &base_a).await;
-    let (mut second, base_b) = common::serve(&db, ADMIN_TOKEN, &[]);
+    let (mut second, base_b) = common::serve(&db, ADMIN_TOKEN, &many);
     let store = db.store().await;
     let ws = store.first_admin().await.unwrap().unwrap().workspace_id;
     counselors(&http, &base_a, store.as_ref(), ws).await;
