@@ -42,7 +42,7 @@ impl<'de> Deserializer<'de> for Strict {
     ) -> Result<V::Value, Error> {
         match self.0 {
             Value::Object(fields) => visit_object(fields, visitor),
-            Value::Array(_) => Err(de::Error::invalid_type(Unexpected::Seq, &visitor)),
+            Value::Array(_) => Err(de::Error::invalid_type(Unexpected::Seq, &"a JSON object")),
             other => other.deserialize_any(visitor),
         }
     }
