@@ -85,7 +85,7 @@ struct SimulateArgs {
     /// Script files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Print a JSON summary `{"turns","passed","failed"}` as the last line.
+    /// Print a JSON summary `{"turns","passed","failed","conversations","resolved"}` as the last line.
     #[arg(long)]
     json: bool,
     /// Configuration file; `sangdam.toml` in the working directory is read when it exists.
@@ -288,9 +288,11 @@ async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Res
         eprintln!("error: {e}");
         return Ok(ExitCode::from(2));
     }
-    let (mut turns, mut failed) = (0usize, 0usize);
+    let (mut turns, mut failed, mut resolved) = (0usize, 0usize, 0usize);
     for (file, script) in &scripts {
-        for result in crate::simulate::run(&agent, file, script).await {
+        let results = crate::simulate::run(&agent, file, script).await;
+        resolved += usize::from(results.iter().all(|r| r.failures.is_empty()));
+        for result in results {
             turns += 1;
             let understood = match (&result.trace.skill, &result.trace.handoff) {
                 (skill, Some(h)) => {
@@ -319,10 +321,19 @@ async fn simulate(config: &Config, files: &[PathBuf], json: bool) -> anyhow::Res
             }
         }
     }
+    let conversations = scripts.len();
     if json {
-        println!("{}", serde_json::json!({"turns": turns, "passed": turns - failed, "failed": failed}));
+        let summary = serde_json::json!({
+            "turns": turns, "passed": turns - failed, "failed": failed,
+            "conversations": conversations, "resolved": resolved,
+        });
+        println!("{summary}");
     } else {
-        println!("{turns} turns, {} passed, {failed} failed", turns - failed);
+        let share = 100.0 * resolved as f64 / conversations.max(1) as f64;
+        println!(
+            "{turns} turns, {} passed, {failed} failed; {resolved} of {conversations} conversations passed every turn ({share:.1}%)",
+            turns - failed
+        );
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

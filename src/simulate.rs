@@ -84,6 +84,29 @@ pub struct Expect {
     /// Texts no reply may contain.
     #[serde(default)]
     pub reply_not_contains: Vec<String>,
+    /// Texts of which at least one must appear in the replies (a fact that can be written
+    /// several ways: `["6,000원", "6천원"]`).
+    #[serde(default)]
+    pub reply_contains_any: Vec<String>,
+    /// What the agent must have done, by kind: `{ order_cancelled: "1003" }`.
+    #[serde(default)]
+    pub action: std::collections::BTreeMap<ActionKind, String>,
+}
+
+/// The kinds of [`crate::agent::Performed`] an expectation can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// An order cancelled through the commerce integration.
+    OrderCancelled,
+}
+
+impl ActionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::OrderCancelled => "order_cancelled",
+        }
+    }
 }
 
 fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
@@ -172,7 +195,7 @@ pub async fn run(agent: &Agent, file: &Path, script: &Script) -> Vec<TurnResult>
         rehearsal.push(Author::Customer, &turn.say, now);
         let capture = Capture::new(rehearsal.clone(), now);
         let spoken = Turn { channel: script.channel, settings: &settings, customer: &script.customer, text: &turn.say };
-        let (trace, failures) = match converse(agent, &spoken, state.clone(), &capture).await {
+        let (trace, failures) = match converse(&agent.rehearsing(&state), &spoken, state.clone(), &capture).await {
             Ok(outcome) => {
                 state = outcome.state;
                 let failures = check(&turn.expect, &capture.replies(), &outcome.trace);
@@ -229,6 +252,16 @@ fn check(expect: &Expect, replies: &[String], trace: &Trace) -> Vec<String> {
     for needle in &expect.reply_not_contains {
         if all.contains(needle.as_str()) {
             failures.push(format!("a reply contains {needle:?}"));
+        }
+    }
+    if !expect.reply_contains_any.is_empty() && !expect.reply_contains_any.iter().any(|n| all.contains(n.as_str())) {
+        failures.push(format!("no reply contains any of {:?}", expect.reply_contains_any));
+    }
+    for (kind, subject) in &expect.action {
+        if !trace.actions.iter().any(|done| done.kind() == kind.as_str() && done.subject() == subject) {
+            let done: Vec<String> = trace.actions.iter().map(|d| format!("{} {}", d.kind(), d.subject())).collect();
+            let done = if done.is_empty() { "nothing".to_owned() } else { done.join(", ") };
+            failures.push(format!("expected {} {subject}, the agent did {done}", kind.as_str()));
         }
     }
     failures

@@ -237,7 +237,7 @@ fn simulate_reports_failures() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("expected skill faq, got greeting"), "{stdout}");
-    assert_eq!(stdout.lines().last().unwrap(), r#"{"failed":1,"passed":0,"turns":1}"#);
+    assert_eq!(stdout.lines().last().unwrap(), r#"{"conversations":1,"failed":1,"passed":0,"resolved":0,"turns":1}"#);
 
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "name: typo\nturns:\n  - say: hi\n    expekt: {}\n").unwrap();

@@ -1,112 +1,138 @@
-//! What each kind of skill does once routed to.
+//! What each kind of skill does once routed to, and what the conversation remembers of it.
 
 use serde::Serialize;
 use serde_json::json;
 
-use super::{Agent, ConversationState, HandoffDecision, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Turn, extract};
+use super::understand::Plan;
+use super::{Agent, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
 use crate::channels::ChannelKind;
-use crate::commerce::{CommerceError, CustomerKey, Order, OrderLookup, OrderStatus};
+use crate::commerce::CommerceError;
+use crate::knowledge::Answer;
 use crate::locale::Locale;
 use crate::skills::Action;
 
-/// The knowledge article the business-hours skill answers from.
+/// The knowledge article the business-hours skill answers from when its manifest names none.
 const HOURS_ARTICLE: &str = "business-hours";
+/// The knowledge article the returns skill answers from when its manifest names none.
+const RETURNS_ARTICLE: &str = "return-policy";
+/// The skill whose replies say sorry and hand over.
+const HANDOFF_SKILL: &str = "human_handoff";
 
-/// The result of a skill: a reply, a handoff, or both.
+/// The result of a skill: replies, a handoff, or both.
 #[derive(Debug, Default)]
 pub(super) struct Step {
-    pub reply: Option<String>,
+    pub replies: Vec<String>,
     pub handoff: Option<HandoffDecision>,
 }
 
 impl Step {
     pub fn handoff(reason: HandoffReason, detail: impl Into<String>) -> Self {
-        Step { reply: None, handoff: Some(HandoffDecision { reason, detail: detail.into() }) }
+        Step { replies: Vec::new(), handoff: Some(HandoffDecision { reason, detail: detail.into() }) }
+    }
+
+    pub fn reply(text: String) -> Self {
+        Step { replies: vec![text], handoff: None }
     }
 }
 
-/// Runs the skill `skill_id` on the turn.
+/// Runs the skill of `plan` and remembers what its answer was about.
 pub(super) async fn run(
     agent: &Agent,
     turn: &Turn<'_>,
-    skill_id: &str,
+    plan: &Plan,
     locale: Locale,
     state: &mut ConversationState,
 ) -> Step {
-    let Some(skill) = agent.catalog.get(skill_id) else {
-        return Step::handoff(HandoffReason::SkillFailure, format!("skill {skill_id} is not loaded"));
+    let Some(skill) = agent.catalog.get(&plan.skill) else {
+        return Step::handoff(HandoffReason::SkillFailure, format!("skill {} is not loaded", plan.skill));
     };
-    if state.pending.as_ref().is_some_and(|p| p.skill != skill_id) {
+    if state.pending.as_ref().is_some_and(|p| p.skill != plan.skill) {
         state.pending = None;
     }
-    let cx = Cx { agent, turn, skill: skill_id, locale };
-    match skill.action {
-        Action::OrderStatus | Action::OrderCancellation => cx.order(skill.action, state).await,
-        Action::Returns => {
-            let policy = agent.knowledge.answer(turn.text, locale, Some("return-policy")).map(|a| a.text);
-            cx.reply("how_to", &json!({ "policy": policy }))
+    let previous = state.topic.take();
+    let continued = previous.as_ref().filter(|t| plan.follow_up || t.skill == plan.skill);
+    let mut topic = Topic { skill: plan.skill.clone(), question: question(plan, continued), ..Topic::default() };
+    let cx = Cx { agent, turn, skill: &plan.skill, text: &plan.text, locale };
+    let step = match skill.action {
+        Action::OrderStatus | Action::OrderCancellation => {
+            // The orders in play stay in play across the order skills.
+            topic.orders = previous.as_ref().map(|t| t.orders.clone()).unwrap_or_default();
+            orders::run(&cx, skill.action, state, &mut topic).await
         }
-        Action::ProductSearch => cx.products().await,
+        Action::Returns => {
+            let article = skill.article.as_deref().unwrap_or(RETURNS_ARTICLE);
+            topic.article = Some(article.to_owned());
+            returns(&cx, article)
+        }
+        Action::ProductSearch => products::run(&cx, continued, &mut topic).await,
         Action::BusinessHours => {
-            // The article's first section (the support hours) always, and the section the
-            // question matches best when that is another one (the showroom, say).
-            let Some(mut article) = agent.knowledge.first_section(HOURS_ARTICLE, locale) else {
-                return Step::handoff(HandoffReason::SkillFailure, "there is no business-hours knowledge article");
-            };
-            if let Some(best) = agent.knowledge.answer(turn.text, locale, Some(HOURS_ARTICLE))
-                && best.heading != article.heading
-            {
-                article.text = format!("{} {}", article.text, best.text);
-            }
-            cx.reply("answer", &json!({ "article": article }))
+            let article = skill.article.as_deref().unwrap_or(HOURS_ARTICLE);
+            topic.article = Some(article.to_owned());
+            hours(&cx, article)
         }
         Action::KnowledgeAnswer => {
-            let passages = agent.knowledge.passages(turn.text, locale, 3);
-            let Some(best) = passages.first() else {
-                return Step::handoff(HandoffReason::OutOfScope, "no knowledge article answers the question");
-            };
-            if let Some(llm) = &agent.llm {
-                let sms = turn.channel == ChannelKind::Sms;
-                let tone = agent.guardrails.tone(turn.settings);
-                match llm.answer(turn.text, &passages, locale, sms, tone).await {
-                    Ok(text) => return Step { reply: Some(text), handoff: None },
-                    Err(e) => tracing::warn!(error = %e, "LLM answer failed; using the reply template"),
-                }
+            let prefer = continued.filter(|_| plan.follow_up).and_then(|t| t.article.as_deref());
+            let mut sections = agent.knowledge.sections(&plan.text, locale, None, prefer);
+            if sections.is_empty()
+                && let Some(previous) = continued.filter(|_| plan.follow_up)
+            {
+                let both = format!("{} {}", previous.question, plan.text);
+                sections = agent.knowledge.sections(&both, locale, None, prefer);
             }
-            cx.reply("answer", &json!({ "article": best }))
+            topic.article = sections.first().map(|s| s.slug.clone());
+            knowledge(&cx, &sections).await
         }
         Action::Handoff => Step::handoff(HandoffReason::ExplicitRequest, "the customer asked for a person"),
         Action::Greeting => {
-            let skills: Vec<&str> = turn
-                .settings
-                .skills
-                .iter()
-                .filter_map(|id| agent.catalog.get(id))
-                .filter(|s| !matches!(s.action, Action::Greeting | Action::Handoff))
-                .map(|s| match locale {
-                    Locale::Ko => s.name.ko.as_str(),
-                    Locale::En => s.name.en.as_str(),
-                })
-                .collect();
-            cx.reply("hello", &json!({ "customer": turn.customer, "skills": skills.join(", ") }))
+            if agent.cues.thanks(&plan.text) {
+                // Thanks close nothing: the topic stays for what may come next.
+                state.topic = previous;
+                let fallback = match locale {
+                    Locale::Ko => "도움이 되었다니 다행이에요. 더 궁금하신 점이 있으면 언제든 말씀해 주세요.",
+                    Locale::En => "Glad I could help. If anything else comes up, just ask.",
+                };
+                return cx.reply_or("thanks", &json!({ "customer": turn.customer }), fallback.to_owned());
+            }
+            greeting(&cx)
         }
         Action::Reply => cx.reply("answer", &json!({ "customer": turn.customer })),
+    };
+    if step.handoff.is_none() && !step.replies.is_empty() {
+        state.topic = Some(topic);
+    } else if step.handoff.is_none() {
+        state.topic = previous;
+    }
+    step
+}
+
+/// What the topic's question is: this ask, or the earlier question it follows up on and this ask.
+fn question(plan: &Plan, continued: Option<&Topic>) -> String {
+    match continued {
+        Some(previous) if plan.follow_up => {
+            let both = format!("{} {}", previous.question, plan.text);
+            // The latest words matter most; very long chains keep their end.
+            let chars: Vec<char> = both.chars().collect();
+            chars[chars.len().saturating_sub(300)..].iter().collect()
+        }
+        _ => plan.text.clone(),
     }
 }
 
 /// One skill run.
-struct Cx<'a> {
-    agent: &'a Agent,
-    turn: &'a Turn<'a>,
-    skill: &'a str,
-    locale: Locale,
+pub(super) struct Cx<'a> {
+    pub agent: &'a Agent,
+    pub turn: &'a Turn<'a>,
+    pub skill: &'a str,
+    /// What the customer asked of this skill.
+    pub text: &'a str,
+    pub locale: Locale,
 }
 
 impl Cx<'_> {
-    fn reply(&self, name: &str, data: &impl Serialize) -> Step {
+    pub fn reply(&self, name: &str, data: &impl Serialize) -> Step {
         let sms = self.turn.channel == ChannelKind::Sms;
         match self.agent.replies.render(self.skill, name, self.locale, sms, data) {
-            Ok(text) => Step { reply: Some(text), handoff: None },
+            Ok(text) => Step::reply(text),
             Err(e) => {
                 tracing::error!(error = %e, "a reply template failed");
                 Step::handoff(HandoffReason::SkillFailure, e.to_string())
@@ -114,124 +140,220 @@ impl Cx<'_> {
         }
     }
 
-    /// Order status and cancellation: find the order, but only the customer's own.
-    async fn order(&self, action: Action, state: &mut ConversationState) -> Step {
-        let text = self.turn.text;
-        let number =
-            extract::order_number(text).or_else(|| state.pending.as_ref().and_then(|p| p.order_number.clone()));
-        let typed = extract::email(text).or_else(|| extract::phone(text)).filter(|k| CustomerKey::parse(k).is_some());
-        if typed.is_some() {
-            state.contact = typed.clone();
-        }
-        // Who the channel says the customer is (the brand's page, the texting number) may list
-        // their orders; a contact typed into the chat only unlocks an order whose number is known.
-        let known = self
-            .turn
-            .customer
-            .email
-            .as_deref()
-            .and_then(CustomerKey::parse)
-            .or_else(|| self.turn.customer.phone.as_deref().and_then(CustomerKey::parse));
-        let typed_key = state.contact.as_deref().and_then(CustomerKey::parse);
-        let key = if number.is_some() { typed_key.or(known) } else { known };
-        let order = match (number, key) {
-            (None, None) => {
-                state.pending = Some(Pending { skill: self.skill.to_owned(), order_number: None });
-                return self.reply("ask_order_number", &json!({}));
-            }
-            (Some(number), None) => {
-                state.pending = Some(Pending { skill: self.skill.to_owned(), order_number: Some(number.clone()) });
-                return self.reply("ask_verification", &json!({ "order_number": number }));
-            }
-            (None, Some(key)) => match lookup(|| self.agent.commerce.orders_for(&key, 1)).await {
-                Ok(mut orders) if !orders.is_empty() => orders.remove(0),
-                Ok(_) => {
-                    state.pending = Some(Pending { skill: self.skill.to_owned(), order_number: None });
-                    return self.reply("ask_order_number", &json!({}));
-                }
-                Err(e) => return commerce_down(&e),
-            },
-            (Some(number), Some(key)) => match lookup(|| self.agent.commerce.order(&number, &key)).await {
-                Ok(OrderLookup::Found(order)) => order,
-                Ok(OrderLookup::NotYours) | Err(CommerceError::NotFound) => {
-                    state.lookup_failures += 1;
-                    state.contact = None;
-                    state.pending = Some(Pending { skill: self.skill.to_owned(), order_number: None });
-                    if state.lookup_failures >= MAX_LOOKUP_FAILURES {
-                        let detail =
-                            format!("order {number} was not found for the customer {} times", state.lookup_failures);
-                        return Step::handoff(HandoffReason::SkillFailure, detail);
-                    }
-                    return self.reply("not_found", &json!({ "order_number": number }));
-                }
-                Err(e) => return commerce_down(&e),
-            },
-        };
-        state.pending = None;
-        state.lookup_failures = 0;
-        let view = self.order_view(&order);
-        let name = match (action, order.status) {
-            (Action::OrderCancellation, OrderStatus::Cancelled) => "already_cancelled",
-            (Action::OrderCancellation, _) if order.cancellable => "can_cancel",
-            (Action::OrderCancellation, _) => "cannot_cancel",
-            (_, OrderStatus::Preparing) => "preparing",
-            (_, OrderStatus::Shipped) => "shipped",
-            (_, OrderStatus::OutForDelivery) => "out_for_delivery",
-            (_, OrderStatus::Delivered) => "delivered",
-            (_, OrderStatus::Cancelled) => "cancelled",
-        };
-        self.reply(name, &json!({ "order": view, "customer": self.turn.customer }))
-    }
-
-    /// An order as reply templates see it, in the reply's language.
-    fn order_view(&self, order: &Order) -> serde_json::Value {
-        let ko = self.locale == Locale::Ko;
-        let names: Vec<&str> =
-            order.items.iter().map(|i| if ko { i.name_ko.as_str() } else { i.name_en.as_str() }).collect();
-        let items = match names.as_slice() {
-            [] => String::new(),
-            [one] => (*one).to_owned(),
-            [first, rest @ ..] if ko => format!("{first} 외 {}건", rest.len()),
-            [first, rest @ ..] => format!("{first} and {} more", rest.len()),
-        };
-        let shipment = order.shipment.as_ref();
-        json!({
-            "number": order.number,
-            "status": if ko { order.status.label_ko() } else { order.status.label_en() },
-            "items": items,
-            "total": order.total.display(),
-            "carrier": shipment.map(|s| s.carrier.clone()),
-            "tracking_number": shipment.map(|s| s.tracking_number.clone()),
-            "tracking_url": shipment.and_then(|s| s.tracking_url.clone()),
-            "estimated_delivery": shipment.and_then(|s| s.estimated_delivery).map(|d| d.to_string()),
-        })
-    }
-
-    async fn products(&self) -> Step {
-        match lookup(|| self.agent.commerce.search_products(self.turn.text, 3)).await {
-            Ok(found) if found.is_empty() => self.reply("no_results", &json!({ "query": self.turn.text })),
-            Ok(found) => {
-                let ko = self.locale == Locale::Ko;
-                let products: Vec<_> = found
-                    .iter()
-                    .map(|p| {
-                        json!({
-                            "name": if ko { &p.name_ko } else { &p.name_en },
-                            "price": p.price.display(),
-                            "url": p.url,
-                            "in_stock": p.in_stock,
-                        })
-                    })
-                    .collect();
-                self.reply("results", &json!({ "products": products, "query": self.turn.text }))
-            }
-            Err(e) => commerce_down(&e),
-        }
+    pub fn ko(&self) -> bool {
+        self.locale == Locale::Ko
     }
 }
 
+/// The returns skill: the sections of the policy that answer the question (the fee, the window,
+/// what can't be returned, the refund); how to send it back when that is what was asked, or when
+/// nothing more specific was.
+fn returns(cx: &Cx<'_>, article: &str) -> Step {
+    let sections: Vec<Answer> = cx
+        .agent
+        .knowledge
+        .sections(cx.text, cx.locale, Some(article), None)
+        .into_iter()
+        .filter(|s| s.specific > 0)
+        .collect();
+    // "반품하고 싶어요", "how do I send it back": the steps. "반품비는 얼마예요?": the rule.
+    if sections.is_empty() || cx.agent.cues.asks_how(cx.text) || !is_question(cx.text) {
+        let policy = if sections.is_empty() {
+            cx.agent.knowledge.first_section(article, cx.locale).map(|s| s.text)
+        } else {
+            Some(joined(&sections))
+        };
+        return cx.reply("how_to", &json!({ "policy": policy }));
+    }
+    cx.reply("answer", &json!({ "policy": joined(&sections), "sections": sections }))
+}
+
+/// The business-hours skill: the support hours always, and the section the question is about
+/// when that is another one (the showroom, say).
+fn hours(cx: &Cx<'_>, article: &str) -> Step {
+    let Some(mut first) = cx.agent.knowledge.first_section(article, cx.locale) else {
+        return Step::handoff(HandoffReason::SkillFailure, format!("there is no {article} knowledge article"));
+    };
+    let sections = cx.agent.knowledge.sections(cx.text, cx.locale, Some(article), None);
+    let others: Vec<&Answer> = sections.iter().filter(|s| s.heading != first.heading).collect();
+    if !others.is_empty() {
+        let asked: Vec<&str> = others.iter().map(|s| s.text.as_str()).collect();
+        // Asked about the showroom only: its section first, the support hours after.
+        first.text = format!("{} {}", asked.join(" "), first.text);
+    }
+    cx.reply("answer", &json!({ "article": first, "text": first.text }))
+}
+
+/// A knowledge answer: the sections that answer, through the LLM when there is one.
+async fn knowledge(cx: &Cx<'_>, sections: &[Answer]) -> Step {
+    let Some(best) = sections.first() else {
+        return Step::handoff(HandoffReason::OutOfScope, "no knowledge article answers the question");
+    };
+    if let Some(llm) = &cx.agent.llm {
+        let sms = cx.turn.channel == ChannelKind::Sms;
+        let tone = cx.agent.guardrails.tone(cx.turn.settings);
+        match llm.answer(cx.text, sections, cx.locale, sms, tone).await {
+            Ok(text) => return Step::reply(text),
+            Err(e) => tracing::warn!(error = %e, "LLM answer failed; using the reply template"),
+        }
+    }
+    cx.reply("answer", &json!({ "article": best, "text": joined(sections) }))
+}
+
+fn joined(sections: &[Answer]) -> String {
+    sections.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The greeting: hello, and what the agent can help with in the customer's words.
+fn greeting(cx: &Cx<'_>) -> Step {
+    let offers: Vec<String> = cx
+        .turn
+        .settings
+        .skills
+        .iter()
+        .filter_map(|id| cx.agent.catalog.get(id))
+        .filter(|s| !matches!(s.action, Action::Greeting | Action::Handoff))
+        .map(|s| {
+            let words = s.offer.as_ref().unwrap_or(&s.name);
+            if cx.ko() { words.ko.clone() } else { words.en.clone() }
+        })
+        .collect();
+    let skills = match offers.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] if cx.ko() => format!("{}, {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    cx.reply("hello", &json!({ "customer": cx.turn.customer, "skills": skills, "offers": offers }))
+}
+
+/// Whether the text asks something, rather than states or requests it.
+pub(super) fn is_question(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    text.contains('?')
+        || [
+            "나요",
+            "까요",
+            "되요",
+            "돼요",
+            "되죠",
+            "인가요",
+            "건가요",
+            "얼마",
+            "언제",
+            "누가",
+            "어떻게",
+            "기간",
+            "뭐예요",
+            "있어요",
+        ]
+        .iter()
+        .any(|q| text.contains(q))
+        || ["how ", "what ", "when ", "who ", "can i", "do i", "is it", "does ", "will ", "do you"]
+            .iter()
+            .any(|q| lower.starts_with(q.trim_end()) || lower.contains(&format!(" {q}")))
+}
+
+/// Whether a message that shows a claim cue is rather a question about the rules ("불량인데
+/// 반품비 제가 내야 돼요?"): a question the policy articles answer.
+pub(super) fn asks_about_policy(agent: &Agent, text: &str, locale: Locale) -> bool {
+    let question = is_question(text);
+    let rules = [
+        "반품비",
+        "배송비",
+        "기간",
+        "며칠",
+        "비용",
+        "부담",
+        "fee",
+        "cost",
+        "pay for",
+        "who pays",
+        "how long",
+        "how many days",
+    ];
+    question
+        && rules.iter().any(|r| text.to_lowercase().contains(r))
+        && !agent.knowledge.sections(text, locale, None, None).is_empty()
+}
+
+/// A claim: sorry, the policy that applies where one does, and a person.
+pub(super) fn claim(agent: &Agent, turn: &Turn<'_>, locale: Locale, cue: &str, angry: bool) -> Step {
+    let cx = Cx { agent, turn, skill: HANDOFF_SKILL, text: turn.text, locale };
+    let policy = agent
+        .catalog
+        .iter()
+        .find(|s| s.action == Action::Returns && turn.settings.skills.contains(&s.id))
+        .map(|s| s.article.clone().unwrap_or_else(|| RETURNS_ARTICLE.to_owned()))
+        .map(|article| agent.knowledge.sections(turn.text, locale, Some(&article), None))
+        .unwrap_or_default();
+    let policy = (!policy.is_empty()).then(|| joined(&policy));
+    let mut step =
+        cx.reply_or("claim", &json!({ "policy": policy, "angry": angry }), default_claim(locale, policy.as_deref()));
+    step.handoff = Some(HandoffDecision { reason: HandoffReason::Claim, detail: format!("a claim ({cue:?})") });
+    step
+}
+
+/// An apology and a person.
+pub(super) fn frustrated(agent: &Agent, turn: &Turn<'_>, locale: Locale, detail: &str) -> Step {
+    let cx = Cx { agent, turn, skill: HANDOFF_SKILL, text: turn.text, locale };
+    let mut step = cx.reply_or("apology", &json!({ "customer": turn.customer }), default_apology(locale));
+    step.handoff = Some(HandoffDecision { reason: HandoffReason::Frustration, detail: detail.to_owned() });
+    step
+}
+
+impl Cx<'_> {
+    /// A reply of this skill, or `fallback` when the skills folder does not have it.
+    pub fn reply_or(&self, name: &str, data: &impl Serialize, fallback: String) -> Step {
+        if self.agent.replies.has(self.skill, name, self.locale) {
+            let step = self.reply(name, data);
+            if step.handoff.is_none() {
+                return step;
+            }
+        }
+        Step::reply(fallback)
+    }
+}
+
+fn default_apology(locale: Locale) -> String {
+    match locale {
+        Locale::Ko => "불편을 드려 정말 죄송합니다. 상담원이 직접 확인해 드릴게요.",
+        Locale::En => "I'm really sorry about this. Let me get a member of our team to look into it for you.",
+    }
+    .to_owned()
+}
+
+fn default_claim(locale: Locale, policy: Option<&str>) -> String {
+    let policy = policy.map(|p| format!(" {p}")).unwrap_or_default();
+    match locale {
+        Locale::Ko => format!("불편을 드려 정말 죄송합니다.{policy} 정확한 확인을 위해 상담원이 이어서 도와드릴게요."),
+        Locale::En => format!("I'm sorry about that.{policy} A member of our team will take it from here."),
+    }
+}
+
+/// Whether the customer asks, for the third time in a row, what the last answers were about: the
+/// answers did not help. Counts in `state.repeats`.
+pub(super) fn asked_again(agent: &Agent, text: &str, plans: &[Plan], state: &mut ConversationState) -> bool {
+    let Some(topic) = &state.topic else {
+        state.repeats = 0;
+        return false;
+    };
+    let same_skill = plans.iter().any(|p| p.skill == topic.skill);
+    let own = crate::knowledge::tokens(text);
+    let last = crate::knowledge::tokens(topic.question.rsplit_once(' ').map_or(&topic.question, |_| &topic.question));
+    let shared = own.iter().filter(|t| last.contains(t)).count();
+    let similar = !own.is_empty() && shared * 10 >= own.len() * 7;
+    let order_skill = agent.catalog.get(&topic.skill).is_some_and(|s| s.action.is_order());
+    if same_skill && similar && !order_skill {
+        state.repeats += 1;
+    } else {
+        state.repeats = 0;
+    }
+    state.repeats >= 2
+}
+
 /// Calls the commerce integration, once more after a short wait when it asks for one.
-async fn lookup<T, F, Fut>(call: F) -> Result<T, CommerceError>
+pub(super) async fn lookup<T, F, Fut>(call: F) -> Result<T, CommerceError>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T, CommerceError>>,
@@ -245,7 +367,7 @@ where
     }
 }
 
-fn commerce_down(e: &CommerceError) -> Step {
+pub(super) fn commerce_down(e: &CommerceError) -> Step {
     tracing::warn!(error = %e, "the commerce integration failed");
     Step::handoff(HandoffReason::SkillFailure, format!("the commerce integration failed: {e}"))
 }

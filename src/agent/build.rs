@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::{Agent, Guardrails};
+use super::{Agent, Cues, Guardrails};
 use crate::commerce::Commerce;
 use crate::commerce::demo::DemoShop;
 use crate::commerce::shopify::ShopifyCommerce;
@@ -55,6 +55,7 @@ pub fn build(config: &AgentConfig, outbound: &Outbound) -> anyhow::Result<(Agent
     let catalog = Catalog::load(&config.skills_dir)?;
     let replies = Replies::load(&config.skills_dir, &catalog)?;
     let knowledge = Knowledge::load(&config.knowledge_dir)?;
+    let cues = Cues::load(&config.skills_dir).map_err(anyhow::Error::msg)?;
     let commerce: Arc<dyn Commerce> = match (&config.shopify, &config.demo_shop) {
         (Some(shop), _) => Arc::new(
             ShopifyCommerce::new(&shop.store, shop.token.clone(), &shop.api_version, COMMERCE_TIMEOUT, outbound)
@@ -89,6 +90,7 @@ pub fn build(config: &AgentConfig, outbound: &Outbound) -> anyhow::Result<(Agent
         knowledge: Arc::new(knowledge),
         commerce,
         guardrails: Arc::new(guardrails),
+        cues: Arc::new(cues),
         llm: config.llm.as_ref().map(|llm| Llm::new(llm, outbound)).transpose()?.map(Arc::new),
     };
     Ok((agent, capabilities))

@@ -1,19 +1,26 @@
 //! The agent: from one customer message to replies, or to a handoff decision.
 //!
 //! [`Agent::respond`] is the brain and touches no store: guardrails first (an escalation topic
-//! goes to a person), then the router, the routed skill's action (commerce, knowledge), a reply
-//! rendered from the skill's templates in the customer's language, and the guardrails again on
-//! the way out. What happens to the result (delivered to a customer, or captured by the preview
-//! panel and `sangdam simulate`) is the [`deliver::Sink`]'s business, so live traffic, preview
-//! and simulation share this one path.
+//! goes to a person), then the customer's mood and claims ([`cues`]), a yes or no the agent was
+//! waiting for, then each ask of the message understood in the context of the conversation
+//! ([`understand`]): routed, or continuing what the last answers were about. Each ask runs its
+//! skill's action (commerce, knowledge) and gets a reply rendered from the skill's templates in
+//! the customer's language; the guardrails look at the replies again on the way out. What happens
+//! to the result (delivered to a customer, or captured by the preview panel and `sangdam
+//! simulate`) is the [`deliver::Sink`]'s business, so live traffic, preview and simulation share
+//! this one path.
 
 mod actions;
 pub mod build;
+pub mod cues;
 pub mod deliver;
 pub mod extract;
 pub mod guardrails;
 pub mod live;
+mod orders;
 pub mod preview;
+mod products;
+mod understand;
 
 use std::sync::Arc;
 
@@ -24,10 +31,11 @@ use crate::channels::{ChannelKind, ChannelSettings};
 use crate::commerce::Commerce;
 use crate::handoff::message::MessageVars;
 use crate::knowledge::Knowledge;
-use crate::llm::{Llm, SkillChoice};
+use crate::llm::Llm;
 use crate::locale::Locale;
-use crate::router::{Router, Routing};
+use crate::router::Router;
 use crate::skills::{Catalog, Replies};
+pub use cues::Cues;
 pub use guardrails::Guardrails;
 
 /// Below this confidence a routed intent is not trusted: the conversation goes to a person.
@@ -50,6 +58,8 @@ pub struct Agent {
     pub commerce: Arc<dyn Commerce>,
     /// Escalation topics, forbidden words, tone.
     pub guardrails: Arc<Guardrails>,
+    /// The words that tell frustration, claims, follow-ups and yes or no.
+    pub cues: Arc<Cues>,
     /// An LLM for routing and grounded answers, when one is configured.
     pub llm: Option<Arc<Llm>>,
 }
@@ -100,6 +110,70 @@ pub struct ConversationState {
     /// Messages in a row the agent did not understand (asked to rephrase instead of handing off).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub fallbacks: u32,
+    /// What the last answer was about, for the follow-ups that lean on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<Topic>,
+    /// A yes-or-no question the agent asked and waits the answer to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirmation>,
+    /// Orders the agent cancelled in this conversation: a confirmation sent twice cancels once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cancelled: Vec<String>,
+    /// Times in a row the customer asked the same thing again.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repeats: u32,
+}
+
+/// What an answer was about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Topic {
+    /// The skill that answered.
+    pub skill: String,
+    /// What the customer asked.
+    pub question: String,
+    /// The knowledge article answered from, by slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    /// The products shown, in the order shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ShownProduct>,
+    /// The orders in play, in the order shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<String>,
+    /// The price range asked for, kept for a follow-up ("더 싼 건요?", "and for my dad?").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<extract::Budget>,
+}
+
+/// A product as shown to the customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShownProduct {
+    /// The shop's id.
+    pub id: String,
+    /// Korean name.
+    pub name_ko: String,
+    /// English name.
+    pub name_en: String,
+    /// The price as shown (`₩39,000`).
+    pub price: String,
+    /// Its page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Whether it can be bought now.
+    pub in_stock: bool,
+}
+
+/// A question the agent asked that the customer answers yes or no.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Confirmation {
+    /// Cancel this order?
+    CancelOrder {
+        /// The skill that asked.
+        skill: String,
+        /// The order.
+        order: String,
+    },
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -131,6 +205,11 @@ pub enum HandoffReason {
     SkillFailure,
     /// The agent failed to understand several messages in a row (`handoff.max_fallbacks`).
     RepeatedFallbacks,
+    /// A claim only a person can settle: a damaged, missing or wrong item, a parcel that never
+    /// came, a change of address.
+    Claim,
+    /// The customer is angry, abusive or tired of the bot.
+    Frustration,
 }
 
 impl HandoffReason {
@@ -143,6 +222,8 @@ impl HandoffReason {
             HandoffReason::EscalationTopic => "escalation_topic",
             HandoffReason::SkillFailure => "skill_failure",
             HandoffReason::RepeatedFallbacks => "repeated_fallbacks",
+            HandoffReason::Claim => "claim",
+            HandoffReason::Frustration => "frustration",
         }
     }
 }
@@ -151,10 +232,19 @@ impl TryFrom<String> for HandoffReason {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         use HandoffReason::*;
-        [OutOfScope, LowConfidence, ExplicitRequest, EscalationTopic, SkillFailure, RepeatedFallbacks]
-            .into_iter()
-            .find(|r| r.as_str() == value)
-            .ok_or_else(|| format!("unknown handoff reason {value:?}"))
+        [
+            OutOfScope,
+            LowConfidence,
+            ExplicitRequest,
+            EscalationTopic,
+            SkillFailure,
+            RepeatedFallbacks,
+            Claim,
+            Frustration,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == value)
+        .ok_or_else(|| format!("unknown handoff reason {value:?}"))
     }
 }
 
@@ -189,6 +279,36 @@ pub struct Trace {
     /// Why the LLM was not used, when it is configured but failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub llm_error: Option<String>,
+    /// What the agent did besides answering (an order cancelled), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Performed>,
+}
+
+/// Something the agent did in the shop on the customer's behalf.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Performed {
+    /// An order was cancelled through the commerce integration.
+    OrderCancelled {
+        /// The order number.
+        order: String,
+    },
+}
+
+impl Performed {
+    /// The kind, as `sangdam simulate` expectations name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Performed::OrderCancelled { .. } => "order_cancelled",
+        }
+    }
+
+    /// What it was done to.
+    pub fn subject(&self) -> &str {
+        match self {
+            Performed::OrderCancelled { order } => order,
+        }
+    }
 }
 
 /// The answer to one message.
@@ -203,6 +323,13 @@ pub struct Outcome {
 }
 
 impl Agent {
+    /// The same agent for a rehearsed conversation (the preview panel, `sangdam simulate`): it
+    /// reads the real shop, but what it cancels is cancelled only within the conversation.
+    pub fn rehearsing(&self, state: &ConversationState) -> Agent {
+        let shop = crate::commerce::rehearsal::Rehearsal::new(self.commerce.clone(), state.cancelled.clone());
+        Agent { commerce: Arc::new(shop), ..self.clone() }
+    }
+
     /// Answers one message.
     #[tracing::instrument(skip_all, fields(channel = turn.channel.as_str()))]
     pub async fn respond(&self, turn: &Turn<'_>, state: ConversationState) -> Outcome {
@@ -211,29 +338,12 @@ impl Agent {
         let mut state = ConversationState { locale: Some(locale), ..state };
         let mut trace = Trace { locale: Some(locale), ..Trace::default() };
 
-        let step = if let Some(topic) = self.guardrails.escalation(turn.text, turn.settings) {
-            actions::Step::handoff(HandoffReason::EscalationTopic, format!("the message mentions {topic:?}"))
-        } else {
-            let routing = self.route(turn, &mut trace).await;
-            trace.intent = routing.intent.clone();
-            trace.confidence = routing.confidence;
-            match self.skill_for(turn, &routing, &state) {
-                Ok(skill) => {
-                    trace.skill = Some(skill.clone());
-                    state.last_skill = Some(skill.clone());
-                    actions::run(self, turn, &skill, locale, &mut state).await
-                }
-                Err(step) => step,
-            }
-        };
-
+        let step = self.decide(turn, locale, &mut state, &mut trace).await;
         let step = missed_or_handoff(step, turn.settings, &mut state, locale);
-        let mut replies = Vec::new();
-        if let Some(text) = step.reply {
-            replies.push(text);
-        }
+        let mut replies = step.replies;
         if let Some(decision) = step.handoff {
             state.pending = None;
+            state.confirm = None;
             state.fallbacks = 0;
             replies.push(handoff_message(turn.settings, turn.customer, locale));
             trace.handoff = Some(decision);
@@ -249,81 +359,59 @@ impl Agent {
         Outcome { replies, trace, state }
     }
 
-    /// Routes with the LLM when there is one, else (or when it fails) with the embedded router.
-    async fn route(&self, turn: &Turn<'_>, trace: &mut Trace) -> Routing {
-        if let Some(llm) = &self.llm {
-            let choices: Vec<SkillChoice> = turn
-                .settings
-                .skills
-                .iter()
-                .filter_map(|id| self.catalog.get(id))
-                .map(|s| SkillChoice {
-                    id: s.id.clone(),
-                    description: format!("{} / {}", s.description.en, s.description.ko),
-                })
-                .collect();
-            match llm.route(turn.text, &choices).await {
-                Ok((intent, confidence)) => {
-                    trace.router = "llm".into();
-                    return Routing { intent, confidence, ranked: Vec::new() };
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "LLM routing failed; using the embedded router");
-                    metrics::counter!("sangdam_llm_fallbacks_total").increment(1);
-                    trace.llm_error = Some(e.to_string());
-                }
-            }
-        }
-        trace.router = "embedded".into();
-        self.router.route(turn.text)
-    }
-
-    /// The skill to run: the routed one, or the one waiting for an answer when the customer is
-    /// answering its question; a handoff step when there is none.
-    fn skill_for(
+    /// What to do with the message: hand it to a person, settle a question the agent asked, or
+    /// answer each of its asks.
+    async fn decide(
         &self,
         turn: &Turn<'_>,
-        routing: &Routing,
-        state: &ConversationState,
-    ) -> Result<String, actions::Step> {
-        let details = [extract::order_number(turn.text), extract::email(turn.text), extract::phone(turn.text)];
-        if let Some(pending) = &state.pending
-            && details.iter().any(Option::is_some)
+        locale: Locale,
+        state: &mut ConversationState,
+        trace: &mut Trace,
+    ) -> actions::Step {
+        if let Some(topic) = self.guardrails.escalation(turn.text, turn.settings) {
+            return actions::Step::handoff(HandoffReason::EscalationTopic, format!("the message mentions {topic:?}"));
+        }
+        if let Some(step) = orders::confirmed(self, turn, locale, state, trace).await {
+            return step;
+        }
+        let frustrated = self.cues.frustration(turn.text);
+        if let Some(cue) = self.cues.claim(turn.text)
+            && !actions::asks_about_policy(self, turn.text, locale)
         {
-            // A message that is little more than the detail asked for answers the question, whatever
-            // the router makes of it; a longer one only when the router doesn't clearly see another skill.
-            let rest = details.iter().flatten().fold(turn.text.to_owned(), |rest, d| rest.replace(d.as_str(), ""));
-            let just_details = rest.chars().filter(|c| c.is_alphanumeric()).count() <= 8;
-            let elsewhere = routing.intent.as_ref().is_some_and(|i| *i != pending.skill) && routing.confidence >= 0.6;
-            if just_details || !elsewhere {
-                return Ok(pending.skill.clone());
+            return actions::claim(self, turn, locale, cue, frustrated.is_some());
+        }
+        if let Some(cue) = frustrated {
+            return actions::frustrated(self, turn, locale, &format!("the customer is frustrated ({cue:?})"));
+        }
+        let plans = match understand::plan(self, turn, state, trace).await {
+            Ok(plans) => plans,
+            Err(step) => return step,
+        };
+        if actions::asked_again(self, turn.text, &plans, state) {
+            let detail = format!("the customer asked the same thing {} times", state.repeats + 1);
+            return actions::frustrated(self, turn, locale, &detail);
+        }
+        let mut replies = Vec::new();
+        for plan in &plans {
+            if trace.skill.is_none() {
+                trace.skill = Some(plan.skill.clone());
+            }
+            state.last_skill = Some(plan.skill.clone());
+            let step = actions::run(self, turn, plan, locale, state).await;
+            let missed = step
+                .handoff
+                .as_ref()
+                .is_some_and(|h| matches!(h.reason, HandoffReason::OutOfScope | HandoffReason::LowConfidence));
+            if missed && !replies.is_empty() {
+                // One ask answered and the next not understood: the answer stands on its own.
+                continue;
+            }
+            replies.extend(step.replies);
+            if step.handoff.is_some() {
+                return actions::Step { replies, handoff: step.handoff };
             }
         }
-        // A short follow-up about another order stays with the order skill of the last message
-        // when the router hesitates between the two.
-        if let (Some(last), Some(intent), Some(_)) = (&state.last_skill, &routing.intent, &details[0])
-            && last != intent
-            && routing.confidence < 0.6
-            && [last, intent].iter().all(|id| self.catalog.get(id).is_some_and(|s| s.action.is_order()))
-        {
-            return Ok(last.clone());
-        }
-        let Some(intent) = routing.intent.clone() else {
-            let near = routing.ranked.first().map(|(i, c)| format!(" (nearest: {i} at {c:.2})")).unwrap_or_default();
-            return Err(actions::Step::handoff(
-                HandoffReason::OutOfScope,
-                format!("no skill covers the message{near}"),
-            ));
-        };
-        if routing.confidence < LOW_CONFIDENCE {
-            let detail = format!("{intent} at confidence {:.2}", routing.confidence);
-            return Err(actions::Step::handoff(HandoffReason::LowConfidence, detail));
-        }
-        if !turn.settings.skills.contains(&intent) || self.catalog.get(&intent).is_none() {
-            let detail = format!("the message is about {intent}, which is not enabled on {}", turn.channel.as_str());
-            return Err(actions::Step::handoff(HandoffReason::OutOfScope, detail));
-        }
-        Ok(intent)
+        actions::Step { replies, handoff: None }
     }
 }
 
@@ -368,7 +456,7 @@ fn missed_or_handoff(
             }
             .to_owned()
         });
-        return actions::Step { reply: Some(text), handoff: None };
+        return actions::Step { replies: vec![text], handoff: None };
     }
     if allowed > 1 {
         let detail = step.handoff.map(|h| h.detail).unwrap_or_default();

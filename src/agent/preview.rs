@@ -123,7 +123,7 @@ pub async fn preview(
     rehearsal.push(Author::Customer, text, now);
     let turn = Turn { channel: channel.kind, settings: &channel.settings, customer: &customer, text };
     let capture = Capture::new(rehearsal, now);
-    let outcome = converse(agent, &turn, state, &capture).await?;
+    let outcome = converse(&agent.rehearsing(&state), &turn, state, &capture).await?;
     let replies = capture.replies();
     let handoff = channel.settings.handoff.clone().unwrap_or_default();
     let ticket = capture.handoffs().pop().map(|(_, draft)| TicketPreview {

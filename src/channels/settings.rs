@@ -431,6 +431,8 @@ mod tests {
             prerequisites: vec![],
             name: Localized { en: id.into(), ko: id.into() },
             description: Localized { en: id.into(), ko: id.into() },
+            offer: None,
+            article: None,
             examples: Default::default(),
         };
         Catalog::from_skills([

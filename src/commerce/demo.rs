@@ -15,16 +15,16 @@ use serde::Deserialize;
 
 use super::model::{LineItem, Order, OrderLookup, OrderStatus, Product, Shipment};
 use super::money::Money;
-use super::{Commerce, CommerceError, CustomerKey, order_number, search};
+use super::{Cancellation, Commerce, CommerceError, CustomerKey, order_number, search};
 
 /// The demo data that ships with the engine.
 const EMBEDDED: &str = include_str!("../../examples/demo_shop.json");
 const EMBEDDED_NAME: &str = "examples/demo_shop.json (embedded)";
 
-/// A shop held in memory.
-#[derive(Debug, Clone)]
+/// A shop held in memory. Cancelling an order changes it here, for as long as the process runs.
+#[derive(Debug)]
 pub struct DemoShop {
-    orders: Vec<DemoOrder>,
+    orders: std::sync::RwLock<Vec<DemoOrder>>,
     products: Vec<Product>,
 }
 
@@ -98,7 +98,7 @@ impl DemoShop {
             }
             products.push(product);
         }
-        Ok(Self { orders, products })
+        Ok(Self { orders: std::sync::RwLock::new(orders), products })
     }
 
     /// The whole catalogue, in file order.
@@ -111,7 +111,8 @@ impl DemoShop {
 impl Commerce for DemoShop {
     async fn order(&self, number: &str, who: &CustomerKey) -> Result<OrderLookup, CommerceError> {
         let number = order_number(number).ok_or(CommerceError::NotFound)?;
-        let found = self.orders.iter().find(|o| o.order.number.eq_ignore_ascii_case(&number));
+        let orders = self.orders.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = orders.iter().find(|o| o.order.number.eq_ignore_ascii_case(&number));
         match found {
             None => Err(CommerceError::NotFound),
             Some(demo) if demo.belongs_to(who) => Ok(OrderLookup::Found(demo.order.clone())),
@@ -120,8 +121,8 @@ impl Commerce for DemoShop {
     }
 
     async fn orders_for(&self, who: &CustomerKey, limit: usize) -> Result<Vec<Order>, CommerceError> {
-        let mut orders: Vec<Order> =
-            self.orders.iter().filter(|o| o.belongs_to(who)).map(|o| o.order.clone()).collect();
+        let orders = self.orders.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut orders: Vec<Order> = orders.iter().filter(|o| o.belongs_to(who)).map(|o| o.order.clone()).collect();
         orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
         orders.truncate(limit);
         Ok(orders)
@@ -129,6 +130,26 @@ impl Commerce for DemoShop {
 
     async fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>, CommerceError> {
         Ok(search::rank(self.products.iter().cloned(), query, limit))
+    }
+
+    async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+        let number = order_number(number).ok_or(CommerceError::NotFound)?;
+        let mut orders = self.orders.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let demo =
+            orders.iter_mut().find(|o| o.order.number.eq_ignore_ascii_case(&number)).ok_or(CommerceError::NotFound)?;
+        if !demo.belongs_to(who) {
+            return Ok(Cancellation::NotYours);
+        }
+        let order = &mut demo.order;
+        Ok(if order.status == OrderStatus::Cancelled {
+            Cancellation::AlreadyCancelled(order.clone())
+        } else if !order.cancellable {
+            Cancellation::TooLate(order.clone())
+        } else {
+            order.status = OrderStatus::Cancelled;
+            order.cancellable = false;
+            Cancellation::Cancelled(order.clone())
+        })
     }
 
     fn describe(&self) -> String {
@@ -378,7 +399,7 @@ mod tests {
     #[test]
     fn the_embedded_shop_is_complete() {
         let shop = shop();
-        let statuses: HashSet<_> = shop.orders.iter().map(|o| o.order.status).collect();
+        let statuses: HashSet<_> = shop.orders.read().unwrap().iter().map(|o| o.order.status).collect();
         assert_eq!(statuses.len(), OrderStatus::ALL.len());
         assert!(shop.products().len() >= 15);
         assert!(shop.products().iter().all(|p| p.price.currency() == "KRW" && !p.tags.is_empty()));

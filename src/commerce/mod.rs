@@ -4,10 +4,12 @@
 //! install can answer "where is order 1001" with no outside service, and
 //! [`shopify::ShopifyCommerce`], an adapter for a real store through the Shopify Admin REST API.
 //!
-//! Everything here is read-only and privacy-first: an order is only ever returned to the customer
-//! it belongs to, matched on an email address or a phone number ([`CustomerKey`]). When the order
-//! exists but belongs to somebody else the answer is [`OrderLookup::NotYours`], which callers must
-//! word exactly like "not found" to the customer, so that guessing order numbers reveals nothing.
+//! Everything here is privacy-first: an order is only ever returned to, or cancelled for, the
+//! customer it belongs to, matched on an email address or a phone number ([`CustomerKey`]). When
+//! the order exists but belongs to somebody else the answer is [`OrderLookup::NotYours`] (or
+//! [`Cancellation::NotYours`]), which callers must word exactly like "not found" to the customer,
+//! so that guessing order numbers reveals nothing. Cancelling is the one write: the agent calls it
+//! only after the customer confirmed, and calling it again on a cancelled order changes nothing.
 //!
 //! The data types serialize with snake_case field names because reply templates (handlebars)
 //! render them directly: `{{order.number}}`, `{{order.status_label.ko}}`,
@@ -17,6 +19,7 @@ pub mod customer;
 pub mod demo;
 pub mod model;
 pub mod money;
+pub mod rehearsal;
 pub mod search;
 pub mod shopify;
 
@@ -47,8 +50,26 @@ pub trait Commerce: Send + Sync {
     /// first, at most `limit`; no match is an empty list.
     async fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>, CommerceError>;
 
+    /// Cancels the order with this number if it belongs to `who` and has not shipped.
+    /// `Err(CommerceError::NotFound)` when there is no such order; an order already cancelled is
+    /// [`Cancellation::AlreadyCancelled`] and nothing is changed.
+    async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError>;
+
     /// A short name for operators: `"demo shop"`, `"Shopify (brand.myshopify.com)"`.
     fn describe(&self) -> String;
+}
+
+/// What asking the shop to cancel an order came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cancellation {
+    /// Cancelled now; the order as it is after.
+    Cancelled(Order),
+    /// It was cancelled before; nothing changed.
+    AlreadyCancelled(Order),
+    /// It can no longer be cancelled (it has shipped).
+    TooLate(Order),
+    /// It exists but is somebody else's: tell the customer exactly what "not found" tells.
+    NotYours,
 }
 
 /// Why a commerce call failed.

@@ -130,13 +130,34 @@ fn flush(run: &mut String, hangul: bool, out: &mut Vec<String>) {
             }
         }
     } else if !STOP_WORDS.contains(&run.as_str()) && (run.len() > 1 || run.chars().all(|c| c.is_ascii_digit())) {
-        let word = match run.strip_suffix('s') {
-            Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem,
-            _ => run.as_str(),
-        };
-        out.push(word.to_owned());
+        out.push(english_stem(run).to_owned());
     }
     run.clear();
+}
+
+/// An English word without a plural `s` or an `-ing`/`-ed` ending ("shipping" and "shipped" are
+/// "ship"), keeping at least three letters.
+fn english_stem(word: &str) -> &str {
+    let consonant = |c: u8| !b"aeiou".contains(&c);
+    for suffix in ["ing", "ed"] {
+        if let Some(stem) = word.strip_suffix(suffix)
+            && stem.len() >= 3
+            && stem.bytes().any(|c| !consonant(c))
+        {
+            let bytes = stem.as_bytes();
+            let n = bytes.len();
+            let doubled = n >= 4
+                && bytes[n - 1] == bytes[n - 2]
+                && consonant(bytes[n - 1])
+                && bytes[n - 1] != b'l'
+                && bytes[n - 1] != b's';
+            return if doubled { &stem[..n - 1] } else { stem };
+        }
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem,
+        _ => word,
+    }
 }
 
 /// An inverted index of documents.
@@ -172,31 +193,41 @@ impl Index {
         (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
     }
 
-    /// Documents matching `query`, best BM25 score first, each with the share of the query's
-    /// weight it covers. Words the index has never seen count as much as its rarest word (half
-    /// for Korean pairs): an off-topic question is mostly such words.
-    pub(super) fn search(&self, query: &str) -> Vec<(usize, f32)> {
-        let mut terms = tokens(query);
-        terms.sort();
-        terms.dedup();
+    /// Documents matching the query terms, best BM25 score first, each with the share of the
+    /// query's weight it covers. A term may be met by any of its alternatives, each a list of
+    /// tokens that must all be in the document (a synonym of several syllables): the document
+    /// counts the best, and the term weighs what it weighs itself. Words the index has never seen
+    /// count as much as its rarest word (half for Korean pairs): an off-topic question is mostly
+    /// such words.
+    pub(super) fn search_terms(&self, terms: &[Term]) -> Vec<(usize, f32)> {
         let rarest = self.idf(1);
         let mut scores: HashMap<usize, (f32, f32)> = HashMap::new();
         let mut total = 0.0;
-        for term in &terms {
-            let Some(postings) = self.postings.get(term) else {
-                // An unseen Korean pair is often what is left of an ending; an unseen English
-                // word is a topic the articles don't have.
-                let korean = term.chars().next().is_some_and(is_hangul);
-                total += if korean { 0.5 * rarest } else { rarest };
+        for term in terms {
+            let Some(postings) = self.postings.get(&term.token) else {
+                if term.alternatives.is_empty() {
+                    // An unseen Korean pair is often what is left of an ending; an unseen English
+                    // word is a topic the articles don't have.
+                    let korean = term.token.chars().next().is_some_and(is_hangul);
+                    total += if korean { 0.5 * rarest } else { rarest };
+                    continue;
+                }
+                total += rarest;
+                self.add_alternatives(term, rarest, &mut scores);
                 continue;
             };
-            let idf = self.idf(postings.len());
-            total += idf;
-            for &(doc, tf) in postings {
-                let norm = tf + K1 * (1.0 - B + B * self.lengths[doc] / self.average_length.max(1.0));
+            let weight = self.idf(postings.len());
+            total += weight;
+            let mut best: HashMap<usize, f32> =
+                postings.iter().map(|&(doc, tf)| (doc, self.bm25(weight, tf, doc))).collect();
+            for (doc, score) in self.alternative_scores(term) {
+                let entry = best.entry(doc).or_default();
+                *entry = entry.max(score);
+            }
+            for (doc, score) in best {
                 let entry = scores.entry(doc).or_default();
-                entry.0 += idf * tf * (K1 + 1.0) / norm;
-                entry.1 += idf;
+                entry.0 += score;
+                entry.1 += weight;
             }
         }
         let mut ranked: Vec<(usize, f32, f32)> =
@@ -204,6 +235,88 @@ impl Index {
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.into_iter().map(|(doc, _, coverage)| (doc, coverage)).collect()
     }
+
+    fn bm25(&self, idf: f32, tf: f32, doc: usize) -> f32 {
+        let norm = tf + K1 * (1.0 - B + B * self.lengths[doc] / self.average_length.max(1.0));
+        idf * tf * (K1 + 1.0) / norm
+    }
+
+    /// Per document, the best score of an alternative whose tokens are all in it.
+    fn alternative_scores(&self, term: &Term) -> HashMap<usize, f32> {
+        let mut best: HashMap<usize, f32> = HashMap::new();
+        for tokens in &term.alternatives {
+            let lists: Option<Vec<&Vec<(usize, f32)>>> = tokens.iter().map(|t| self.postings.get(t)).collect();
+            let Some(lists) = lists else { continue };
+            let Some((first, rest)) = lists.split_first() else { continue };
+            for &(doc, _) in first.iter() {
+                if !rest.iter().all(|l| l.iter().any(|&(d, _)| d == doc)) {
+                    continue;
+                }
+                let score = lists
+                    .iter()
+                    .map(|l| {
+                        let tf = l.iter().find(|&&(d, _)| d == doc).map_or(0.0, |&(_, tf)| tf);
+                        self.bm25(self.idf(l.len()), tf, doc)
+                    })
+                    .sum::<f32>()
+                    / lists.len() as f32;
+                let entry = best.entry(doc).or_default();
+                *entry = entry.max(score);
+            }
+        }
+        best
+    }
+
+    fn add_alternatives(&self, term: &Term, weight: f32, scores: &mut HashMap<usize, (f32, f32)>) {
+        for (doc, score) in self.alternative_scores(term) {
+            let entry = scores.entry(doc).or_default();
+            entry.0 += score;
+            entry.1 += weight;
+        }
+    }
+}
+
+/// One token of a question and what else may stand for it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Term {
+    /// The token.
+    pub token: String,
+    /// Synonyms, each as its tokens (all of which a document must have).
+    pub alternatives: Vec<Vec<String>>,
+}
+
+/// The terms of `query`, each with the synonyms that may stand for it: the other words of every
+/// synonym group one of whose words the query contains, in the same script (every article exists
+/// in both languages, and an English synonym would let English passages answer Korean).
+pub(super) fn alternatives(query: &str, synonyms: &[Vec<String>]) -> Vec<Term> {
+    let mut terms: Vec<Term> = Vec::new();
+    for token in tokens(query) {
+        if !terms.iter().any(|t| t.token == token) {
+            terms.push(Term { token, alternatives: Vec::new() });
+        }
+    }
+    let lower = query.to_lowercase();
+    for group in synonyms {
+        for word in group.iter().filter(|w| lower.contains(w.as_str())) {
+            let korean = word.chars().any(is_hangul);
+            let others: Vec<Vec<String>> = group
+                .iter()
+                .filter(|w| *w != word && w.chars().any(is_hangul) == korean)
+                .map(|w| tokens(w))
+                .filter(|t| !t.is_empty())
+                .collect();
+            for own in tokens(word) {
+                if let Some(term) = terms.iter_mut().find(|t| t.token == own) {
+                    for other in &others {
+                        if !term.alternatives.contains(other) {
+                            term.alternatives.push(other.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    terms
 }
 
 #[cfg(test)]
@@ -214,7 +327,8 @@ mod tests {
     fn korean_becomes_syllable_pairs_and_english_words() {
         assert_eq!(tokens("배송비는 얼마예요?"), ["배송", "송비", "얼마"]);
         assert_eq!(tokens("무료배송은 이상부터예요"), ["무료", "료배", "배송", "이상"]);
-        assert_eq!(tokens("How much is Shipping to Canada"), ["shipping", "canada"]);
+        assert_eq!(tokens("How much is Shipping to Canada"), ["ship", "canada"]);
+        assert_eq!(tokens("shipped wrapping items"), ["ship", "wrap", "item"]);
         assert_eq!(tokens("gift boxes 선물"), ["gift", "boxe", "선물"]);
         assert_eq!(tokens("주문 1001번"), ["주문", "1001", "번"]);
     }

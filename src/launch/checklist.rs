@@ -344,6 +344,8 @@ mod tests {
             prerequisites,
             name: Localized { en: id.into(), ko: id.into() },
             description: Localized { en: id.into(), ko: id.into() },
+            offer: None,
+            article: None,
             examples: Default::default(),
         };
         Catalog::from_skills([skill("greeting", vec![]), skill("order_tracking", vec![Prerequisite::Commerce])])

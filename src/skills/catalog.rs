@@ -75,6 +75,20 @@ impl Action {
             Action::Greeting => &["hello"],
         }
     }
+
+    /// The replies a skill with this action may define beyond [`Action::replies`]; without them
+    /// the engine says it in words of its own or in a required reply.
+    pub fn optional_replies(self) -> &'static [&'static str] {
+        match self {
+            Action::OrderStatus => &["list"],
+            Action::OrderCancellation => &["list", "cancelled_now", "kept"],
+            Action::Returns => &["answer"],
+            Action::ProductSearch => &["product", "over_budget"],
+            Action::Handoff => &["apology", "claim"],
+            Action::Greeting => &["thanks"],
+            Action::BusinessHours | Action::KnowledgeAnswer | Action::Reply => &[],
+        }
+    }
 }
 
 /// Text in both languages the product speaks.
@@ -104,6 +118,13 @@ pub struct Skill {
     pub name: Localized,
     /// One sentence for operators.
     pub description: Localized,
+    /// What the skill helps with in the customer's words, for the greeting ("주문하신 상품의 배송 조회").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<Localized>,
+    /// The knowledge article (by slug) a skill that rests on a policy answers from: the returns
+    /// skill answers the fee or the window from `return-policy`, not from a fixed template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
     /// What customers say when they want this skill; the router learns from these.
     #[serde(default)]
     pub examples: Examples,
@@ -264,6 +285,8 @@ pub(crate) mod tests_support {
             prerequisites: vec![],
             name: Localized { en: id.into(), ko: id.into() },
             description: Localized { en: id.into(), ko: id.into() },
+            offer: None,
+            article: None,
             examples: Examples { ko: vec!["안녕".into(); 5], en: vec![] },
         }])
     }

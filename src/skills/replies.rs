@@ -65,6 +65,7 @@ impl Replies {
         templates.register_helper("josa", Box::new(josa_helper));
         for skill in catalog.iter() {
             let needed = skill.action.replies();
+            let optional = skill.action.optional_replies();
             let path = dir.join(&skill.id).join("replies.toml");
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
@@ -87,7 +88,7 @@ impl Replies {
                     for (name, template) in replies {
                         let table = format!("[{}{variant}]", locale.as_str());
                         let line = line_of(&text, &table, Some(name));
-                        if !needed.contains(&name.as_str()) {
+                        if !needed.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
                             return Err(error(
                                 &path,
                                 line,
@@ -104,6 +105,11 @@ impl Replies {
             }
         }
         Ok(Self { templates })
+    }
+
+    /// Whether the skill has the reply `name` (optional replies may be missing).
+    pub fn has(&self, skill: &str, name: &str, locale: Locale) -> bool {
+        self.templates.has_template(&key(skill, name, locale, false))
     }
 
     /// Renders a reply; on SMS the short variant when there is one.

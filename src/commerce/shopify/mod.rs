@@ -1,7 +1,8 @@
 //! A real store through the Shopify Admin REST API (versions `2024-01` and later).
 //!
 //! Requests authenticate with the `X-Shopify-Access-Token` header (a custom app's Admin API token
-//! with `read_orders`, `read_customers` and `read_products`). The calls:
+//! with `read_orders`, `read_customers` and `read_products`, and `write_orders` for the agent to
+//! cancel orders). The calls:
 //!
 //! - **An order by number**: `GET /admin/api/{version}/orders.json?name=%231001&status=any`
 //!   (`status=any`, or Shopify returns open orders only). The answer is checked locally: the
@@ -12,6 +13,10 @@
 //!   Phone numbers typed without a country code (`010-…`) are searched in E.164 assuming the
 //!   default country, South Korea (`+82`) unless [`ShopifyCommerce::with_default_country_code`]
 //!   says otherwise. Orders placed as a guest with no customer record are not found this way.
+//! - **Cancelling an order**: the order is read by number as above and checked (the customer's,
+//!   not cancelled, not fulfilled), then `POST orders/{id}/cancel.json` with an empty object, which
+//!   refunds and restocks as the shop's settings say. Shopify answers 422 for an order it will not
+//!   cancel (fulfilled meanwhile): that is "too late", never an error the customer sees.
 //! - **Products**: REST has no free-text product search (only an exact-ish `title` filter, and no
 //!   tags), so we read one page of active, published products
 //!   (`GET products.json?status=active&published_status=published&limit=250`) and rank them with
@@ -37,9 +42,9 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
-use self::wire::{CustomerList, OrderList, ProductList, ShopAnswer};
-use super::model::{Order, OrderLookup, Product};
-use super::{Commerce, CommerceError, CustomerKey, order_number, search};
+use self::wire::{CustomerList, OrderAnswer, OrderList, ProductList, ShopAnswer};
+use super::model::{Order, OrderLookup, OrderStatus, Product};
+use super::{Cancellation, Commerce, CommerceError, CustomerKey, order_number, search};
 use crate::outbound::{Outbound, OutboundError};
 use crate::secret::Secret;
 
@@ -154,12 +159,17 @@ impl ShopifyCommerce {
 
     /// A GET whose success body reads as `T`.
     async fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<T, CommerceError> {
-        let request = self
-            .http
-            .get(self.url(segments))
-            .query(query)
-            .header("X-Shopify-Access-Token", self.access_token.expose())
-            .header(ACCEPT, "application/json");
+        self.send(self.http.get(self.url(segments)).query(query)).await
+    }
+
+    /// A POST of a JSON body whose success body reads as `T`.
+    async fn post<T: DeserializeOwned>(&self, segments: &[&str], body: &serde_json::Value) -> Result<T, CommerceError> {
+        self.send(self.http.post(self.url(segments)).json(body)).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, CommerceError> {
+        let request =
+            request.header("X-Shopify-Access-Token", self.access_token.expose()).header(ACCEPT, "application/json");
         let response = self.outbound.send(request).await.map_err(transport)?;
         let status = response.status();
         let retry_after = crate::retry_after::parse(response.headers(), Utc::now());
@@ -257,6 +267,35 @@ impl Commerce for ShopifyCommerce {
             p.into_product(currency, shop_url).map_err(|why| tracing::debug!(%why, "product left out")).ok()
         });
         Ok(search::rank(products, query, limit))
+    }
+
+    #[tracing::instrument(skip_all, fields(shop = %self.host, who = ?who))]
+    async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+        let number = order_number(number).ok_or(CommerceError::NotFound)?;
+        let name = format!("#{number}");
+        let query = [("name", name.as_str()), ("status", "any"), ("fields", ORDER_FIELDS)];
+        let list: OrderList = self.get(&["orders.json"], &query).await?;
+        let found = list.orders.into_iter().find(|o| o.is_number(&number)).ok_or(CommerceError::NotFound)?;
+        if !found.belongs_to(who) {
+            return Ok(Cancellation::NotYours);
+        }
+        let id = found.id.to_string();
+        let current = found.into_order().map_err(CommerceError::BadResponse)?;
+        if current.status == OrderStatus::Cancelled {
+            return Ok(Cancellation::AlreadyCancelled(current));
+        }
+        if !current.cancellable {
+            return Ok(Cancellation::TooLate(current));
+        }
+        match self.post::<OrderAnswer>(&["orders", &id, "cancel.json"], &serde_json::json!({})).await {
+            Ok(answer) => answer.order.into_order().map(Cancellation::Cancelled).map_err(CommerceError::BadResponse),
+            // Fulfilled or cancelled between our read and the call.
+            Err(CommerceError::BadResponse(why)) if why.starts_with("HTTP 422") => {
+                tracing::info!(%why, "Shopify would not cancel the order");
+                Ok(Cancellation::TooLate(current))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn describe(&self) -> String {

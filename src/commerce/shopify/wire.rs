@@ -17,6 +17,12 @@ pub(super) struct OrderList {
     pub orders: Vec<ShopifyOrder>,
 }
 
+/// `POST orders/{id}/cancel.json`: the order as it is after.
+#[derive(Debug, Deserialize)]
+pub(super) struct OrderAnswer {
+    pub order: ShopifyOrder,
+}
+
 /// `GET customers/search.json`.
 #[derive(Debug, Deserialize)]
 pub(super) struct CustomerList {

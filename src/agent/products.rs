@@ -1,0 +1,163 @@
+//! The product skill: products that fit what was asked, price range included, and questions
+//! about a product just shown ("첫 번째 건 얼마예요?", "the one with the candle", "재고 있어요?").
+
+use serde_json::json;
+
+use super::actions::{Cx, Step, commerce_down, lookup};
+use super::understand::shown_named;
+use super::{ShownProduct, Topic, cues, extract};
+use crate::commerce::Product;
+
+/// Products shown at once.
+const SHOWN: usize = 3;
+/// Matches read before the price range is applied.
+const CANDIDATES: usize = 50;
+
+/// Finds products, or answers about one shown.
+pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topic) -> Step {
+    let shown = continued.map(|t| t.products.as_slice()).unwrap_or_default();
+    if !shown.is_empty() {
+        let pointed = cx
+            .agent
+            .cues
+            .ordinal(cx.text)
+            .and_then(|o| o.index(shown.len()))
+            .or_else(|| {
+                shown_named(cx.text, shown).filter(|_| asks_about_one(cx.text) || cx.agent.cues.follows_up(cx.text))
+            })
+            .or_else(|| (shown.len() == 1 && asks_about_one(cx.text)).then_some(0));
+        if let Some(i) = pointed {
+            topic.products = shown.to_vec();
+            topic.budget = continued.and_then(|t| t.budget);
+            return about(cx, &shown[i]);
+        }
+    }
+    let mut budget = extract::budget(cx.text).or_else(|| continued.and_then(|t| t.budget));
+    let cheaper = cues::contains_any(
+        cx.text,
+        &["더 싼", "더 저렴", "싼 거", "저렴한", "cheaper", "less expensive", "lower price"],
+    );
+    let others = cheaper
+        || cues::contains_any(
+            cx.text,
+            &["다른", "또 뭐", "더 없", "other", "others", "anything else", "more options", "else"],
+        );
+    if cheaper && let Some(lowest) = shown.iter().filter_map(|p| price_of(&p.price)).reduce(f64::min) {
+        budget = Some(extract::Budget { min: None, max: Some(lowest - 1.0) });
+    }
+    // A follow-up without product words of its own ("더 싼 건요?", "3만원 이하로는요?") searches what
+    // was asked before.
+    let mut query = cx.text.to_owned();
+    if let Some(previous) = continued
+        && (cheaper || others || crate::commerce::search::query_terms(&strip_budget(cx.text)).len() <= 1)
+    {
+        query = format!("{} {}", previous.question, cx.text);
+    }
+    if cx.agent.cues.gift(&query) {
+        query.push_str(" 선물 gift");
+    }
+    let found = match lookup(|| cx.agent.commerce.search_products(&query, CANDIDATES)).await {
+        Ok(found) => found,
+        Err(e) => return commerce_down(&e),
+    };
+    let unseen: Vec<Product> = found.into_iter().filter(|p| !others || !shown.iter().any(|s| s.id == p.id)).collect();
+    let fitting: Vec<&Product> = unseen
+        .iter()
+        .filter(|p| budget.is_none_or(|b| p.price.amount().parse::<f64>().is_ok_and(|price| b.fits(price))))
+        .take(SHOWN)
+        .collect();
+    topic.budget = budget;
+    if fitting.is_empty() {
+        if budget.is_some() && !unseen.is_empty() && cx.agent.replies.has(cx.skill, "over_budget", cx.locale) {
+            let cheapest = unseen.iter().min_by(|a, b| {
+                let price = |p: &Product| p.price.amount().parse::<f64>().unwrap_or(f64::MAX);
+                price(a).total_cmp(&price(b))
+            });
+            let nearest = cheapest.map(|p| view(cx, p));
+            return cx.reply("over_budget", &json!({ "query": cx.text, "nearest": nearest, "budget": budget }));
+        }
+        return cx.reply("no_results", &json!({ "query": cx.text }));
+    }
+    topic.products = fitting.iter().map(|p| shown_product(p)).collect();
+    let products: Vec<_> = fitting.iter().map(|p| view(cx, p)).collect();
+    cx.reply("results", &json!({ "products": products, "query": cx.text, "budget": budget }))
+}
+
+/// Whether the ask is about a product rather than for products: its price, link or stock.
+fn asks_about_one(text: &str) -> bool {
+    cues::contains_any(
+        text,
+        &[
+            "얼마",
+            "가격",
+            "링크",
+            "주소",
+            "재고",
+            "품절",
+            "살 수",
+            "구매",
+            "how much",
+            "price",
+            "link",
+            "url",
+            "in stock",
+            "available",
+            "buy it",
+            "sold out",
+        ],
+    )
+}
+
+/// A product shown, asked about: its price, stock and page.
+fn about(cx: &Cx<'_>, product: &ShownProduct) -> Step {
+    let name = if cx.ko() { &product.name_ko } else { &product.name_en };
+    let data = json!({ "product": { "name": name, "price": product.price, "url": product.url, "in_stock": product.in_stock } });
+    if cx.agent.replies.has(cx.skill, "product", cx.locale) {
+        return cx.reply("product", &data);
+    }
+    let stock = match (cx.ko(), product.in_stock) {
+        (true, true) => "지금 주문하실 수 있어요.",
+        (true, false) => "지금은 품절이에요.",
+        (false, true) => "It's in stock.",
+        (false, false) => "It's sold out at the moment.",
+    };
+    let link = product.url.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+    Step::reply(format!("{name}: {} {stock}{link}", product.price))
+}
+
+fn view(cx: &Cx<'_>, p: &Product) -> serde_json::Value {
+    json!({
+        "name": if cx.ko() { &p.name_ko } else { &p.name_en },
+        "price": p.price.display(),
+        "url": p.url,
+        "in_stock": p.in_stock,
+    })
+}
+
+fn shown_product(p: &Product) -> ShownProduct {
+    ShownProduct {
+        id: p.id.clone(),
+        name_ko: p.name_ko.clone(),
+        name_en: p.name_en.clone(),
+        price: p.price.display().to_owned(),
+        url: p.url.clone(),
+        in_stock: p.in_stock,
+    }
+}
+
+/// The amount of a displayed price (`₩39,000` is 39000).
+fn price_of(display: &str) -> Option<f64> {
+    let digits: String = display.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+    digits.parse().ok()
+}
+
+/// The text without its price words, to tell whether it names products of its own.
+fn strip_budget(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| {
+            !w.chars().any(|c| c.is_ascii_digit())
+                && !["이하", "이상", "under", "below", "over", "won", "원"].contains(w)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

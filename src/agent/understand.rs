@@ -1,0 +1,283 @@
+//! Understanding a message in the context of its conversation: which asks it makes, and which
+//! skill answers each.
+//!
+//! A message is split into its sentences; each is routed, and consecutive sentences for one skill
+//! are answered together (a greeting before a question is not answered on its own). An ask that
+//! leans on the previous answer ("도서산간은요?", "and customs?", "첫 번째 건 얼마예요?") continues the
+//! topic the conversation is on instead of being routed cold: it is short or opens with a cue of
+//! [`super::cues`], and the router does not clearly see another skill in it. A message that is
+//! little more than the detail a skill asked for (an order number, an email) goes back to that skill.
+
+use super::actions::Step;
+use super::{Agent, ConversationState, HandoffReason, LOW_CONFIDENCE, Trace, Turn, extract};
+use crate::llm::SkillChoice;
+use crate::router::Routing;
+use crate::skills::Action;
+
+/// A router confidence at or above which the router's reading wins over the conversation's topic.
+const CLEAR: f32 = 0.6;
+/// An ask of at most this many words may lean on the previous answer without a cue.
+const SHORT_WORDS: usize = 3;
+
+/// One ask and the skill that answers it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Plan {
+    /// The skill.
+    pub skill: String,
+    /// What the customer asked of it.
+    pub text: String,
+    /// Whether the ask continues the conversation's topic rather than starting one.
+    pub follow_up: bool,
+}
+
+/// The skills that answer the message, in the order asked; a handoff step when none does.
+pub(super) async fn plan(
+    agent: &Agent,
+    turn: &Turn<'_>,
+    state: &ConversationState,
+    trace: &mut Trace,
+) -> Result<Vec<Plan>, Step> {
+    let asks = sentences(turn.text);
+    if asks.len() <= 1 {
+        return one(agent, turn, turn.text, state, trace, true).await.map(|p| vec![p]);
+    }
+    let mut plans: Vec<Plan> = Vec::new();
+    let mut refused = None;
+    for (n, ask) in asks.iter().enumerate() {
+        match one(agent, turn, ask, state, trace, n == 0).await {
+            Ok(plan) => match plans.last_mut() {
+                Some(last) if last.skill == plan.skill => {
+                    last.text = format!("{} {}", last.text, plan.text);
+                    last.follow_up &= plan.follow_up;
+                }
+                _ => plans.push(plan),
+            },
+            Err(step) => {
+                refused.get_or_insert(step);
+            }
+        }
+    }
+    // A greeting or a thank-you beside a question is not an ask of its own.
+    let small_talk = |p: &Plan| agent.catalog.get(&p.skill).is_some_and(|s| s.action == Action::Greeting);
+    if plans.iter().any(|p| !small_talk(p)) {
+        plans.retain(|p| !small_talk(p));
+    }
+    if plans.is_empty() {
+        // Read whole, the message may say what none of its pieces does.
+        return match one(agent, turn, turn.text, state, trace, true).await {
+            Ok(plan) => Ok(vec![plan]),
+            Err(step) => Err(refused.unwrap_or(step)),
+        };
+    }
+    if let Some(first) = plans.first()
+        && trace.skill.is_none()
+    {
+        trace.skill = Some(first.skill.clone());
+    }
+    Ok(plans)
+}
+
+/// The sentences of a message that are asks of their own: split at `?`, `!`, line breaks and
+/// sentence ends, keeping pieces of at least two words or one long word together with the next.
+pub(super) fn sentences(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        current.push(c);
+        let next = chars.get(i + 1).copied();
+        let end = matches!(c, '?' | '？' | '!' | '\n')
+            || (c == '.'
+                && next.is_none_or(char::is_whitespace)
+                && !chars[..i].last().is_some_and(char::is_ascii_digit));
+        if end && next.is_none_or(|n| !matches!(n, '?' | '!' | '.')) {
+            let piece = current.trim().to_owned();
+            if piece.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
+                out.push(piece);
+            } else if let Some(last) = out.last_mut() {
+                last.push_str(&piece);
+            }
+            current.clear();
+        }
+    }
+    let rest = current.trim();
+    if rest.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
+        out.push(rest.to_owned());
+    } else if let Some(last) = out.last_mut() {
+        last.push_str(rest);
+    }
+    out
+}
+
+/// The skill for one ask.
+async fn one(
+    agent: &Agent,
+    turn: &Turn<'_>,
+    text: &str,
+    state: &ConversationState,
+    trace: &mut Trace,
+    record: bool,
+) -> Result<Plan, Step> {
+    let routing = route(agent, turn, text, trace).await;
+    if record {
+        trace.intent = routing.intent.clone();
+        trace.confidence = routing.confidence;
+    }
+    let plan = |skill: &str, follow_up: bool| Plan { skill: skill.to_owned(), text: text.to_owned(), follow_up };
+    // "감사합니다", "thanks, bye": a few words of thanks, whatever the router makes of them.
+    if agent.cues.thanks(text)
+        && text.split_whitespace().count() <= 6
+        && !(routing.confidence >= CLEAR
+            && routing
+                .intent
+                .as_deref()
+                .and_then(|i| agent.catalog.get(i))
+                .is_some_and(|s| s.action != Action::Greeting))
+        && let Some(greeting) =
+            turn.settings.skills.iter().find(|id| agent.catalog.get(id).is_some_and(|s| s.action == Action::Greeting))
+    {
+        return Ok(plan(greeting, true));
+    }
+    let details = [extract::order_number(text), extract::email(text), extract::phone(text)];
+    if let Some(pending) = &state.pending
+        && details.iter().any(Option::is_some)
+    {
+        // A message that is little more than the detail asked for answers the question, whatever
+        // the router makes of it; a longer one only when the router doesn't clearly see another skill.
+        let rest = details.iter().flatten().fold(text.to_owned(), |rest, d| rest.replace(d.as_str(), ""));
+        let just_details = rest.chars().filter(|c| c.is_alphanumeric()).count() <= 8;
+        let elsewhere = routing.intent.as_ref().is_some_and(|i| *i != pending.skill) && routing.confidence >= CLEAR;
+        if just_details || !elsewhere {
+            return Ok(plan(&pending.skill, true));
+        }
+    }
+    if let Some(skill) = continued_topic(agent, turn, text, &routing, state) {
+        return Ok(plan(&skill, true));
+    }
+    // A short follow-up about another order stays with the order skill of the last message
+    // when the router hesitates between the two.
+    if let (Some(last), Some(intent), Some(_)) = (&state.last_skill, &routing.intent, &details[0])
+        && last != intent
+        && routing.confidence < CLEAR
+        && [last, intent].iter().all(|id| agent.catalog.get(id).is_some_and(|s| s.action.is_order()))
+    {
+        return Ok(plan(last, true));
+    }
+    let Some(intent) = routing.intent.clone() else {
+        let near = routing.ranked.first().map(|(i, c)| format!(" (nearest: {i} at {c:.2})")).unwrap_or_default();
+        return Err(Step::handoff(HandoffReason::OutOfScope, format!("no skill covers the message{near}")));
+    };
+    if routing.confidence < LOW_CONFIDENCE {
+        let detail = format!("{intent} at confidence {:.2}", routing.confidence);
+        return Err(Step::handoff(HandoffReason::LowConfidence, detail));
+    }
+    if !turn.settings.skills.contains(&intent) || agent.catalog.get(&intent).is_none() {
+        let detail = format!("the message is about {intent}, which is not enabled on {}", turn.channel.as_str());
+        return Err(Step::handoff(HandoffReason::OutOfScope, detail));
+    }
+    Ok(plan(&intent, false))
+}
+
+/// The topic's skill, when the ask leans on the previous answer.
+fn continued_topic(
+    agent: &Agent,
+    turn: &Turn<'_>,
+    text: &str,
+    routing: &Routing,
+    state: &ConversationState,
+) -> Option<String> {
+    let topic = state.topic.as_ref()?;
+    let skill = agent.catalog.get(&topic.skill)?;
+    if !turn.settings.skills.contains(&topic.skill) || matches!(skill.action, Action::Greeting | Action::Handoff) {
+        return None;
+    }
+    let routed = routing.intent.as_deref();
+    let elsewhere = routed.is_some_and(|i| i != topic.skill) && routing.confidence >= CLEAR;
+    let small_talk = routed
+        .and_then(|i| agent.catalog.get(i))
+        .is_some_and(|s| matches!(s.action, Action::Greeting | Action::Handoff))
+        && routing.confidence >= LOW_CONFIDENCE;
+    if small_talk {
+        return None;
+    }
+    // Pointing at a product or an order shown: the skill that showed it, unless the ask clearly
+    // wants another skill (which then reads the same list: "두 번째 주문 취소해 주세요").
+    let points = agent.cues.ordinal(text).is_some() || names_shown(text, topic);
+    if points && (!topic.products.is_empty() || !topic.orders.is_empty()) && !elsewhere {
+        return Some(topic.skill.clone());
+    }
+    // An order stays the topic only through what points at it (a number, "두 번째", the items):
+    // anything else unclear after an order answer is a new question.
+    if elsewhere || skill.action.is_order() {
+        return None;
+    }
+    let unsure = routed.is_none() || routing.confidence < CLEAR;
+    let short = text.split_whitespace().count() <= SHORT_WORDS;
+    let leans = agent.cues.follows_up(text);
+    let same = routed == Some(topic.skill.as_str());
+    ((leans && (short || unsure)) || (short && unsure) || (same && leans)).then(|| topic.skill.clone())
+}
+
+/// Whether the ask names a product shown in the last answer.
+pub(super) fn names_shown(text: &str, topic: &super::Topic) -> bool {
+    shown_named(text, &topic.products).is_some()
+}
+
+/// The shown product the ask names by a word of its name ("the one with the candle", "머플러는요?").
+pub(super) fn shown_named(text: &str, products: &[super::ShownProduct]) -> Option<usize> {
+    let terms = crate::commerce::search::query_terms(text);
+    let mut best = None;
+    let mut best_hits = 0;
+    for (i, p) in products.iter().enumerate() {
+        let names = format!("{} {}", p.name_ko, p.name_en).to_lowercase();
+        let hits = terms.iter().filter(|t| t.chars().count() >= 2 && names.contains(t.as_str())).count();
+        if hits > best_hits {
+            best = Some(i);
+            best_hits = hits;
+        }
+    }
+    best
+}
+
+/// Routes with the LLM when there is one, else (or when it fails) with the embedded router.
+pub(super) async fn route(agent: &Agent, turn: &Turn<'_>, text: &str, trace: &mut Trace) -> Routing {
+    if let Some(llm) = &agent.llm {
+        let choices: Vec<SkillChoice> = turn
+            .settings
+            .skills
+            .iter()
+            .filter_map(|id| agent.catalog.get(id))
+            .map(|s| SkillChoice {
+                id: s.id.clone(),
+                description: format!("{} / {}", s.description.en, s.description.ko),
+            })
+            .collect();
+        match llm.route(text, &choices).await {
+            Ok((intent, confidence)) => {
+                trace.router = "llm".into();
+                return Routing { intent, confidence, ranked: Vec::new() };
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "LLM routing failed; using the embedded router");
+                metrics::counter!("sangdam_llm_fallbacks_total").increment(1);
+                trace.llm_error = Some(e.to_string());
+            }
+        }
+    }
+    trace.router = "embedded".into();
+    agent.router.route(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn a_message_splits_into_its_asks() {
+        assert_eq!(sentences("배송비 얼마예요? 얼마 이상 사면 무료?"), ["배송비 얼마예요?", "얼마 이상 사면 무료?"]);
+        assert_eq!(sentences("Do you ship abroad?"), ["Do you ship abroad?"]);
+        assert_eq!(sentences("안녕하세요! 주문 1001 어디쯤이에요??"), ["안녕하세요!", "주문 1001 어디쯤이에요??"]);
+        assert_eq!(sentences("It costs 3.5 dollars. ok?"), ["It costs 3.5 dollars.", "ok?"]);
+        assert_eq!(sentences("?"), Vec::<String>::new());
+    }
+}
