@@ -6,7 +6,8 @@
  *
  *   <script src="https://ENGINE/widget.js" data-widget-key="wk_..." defer></script>
  *
- * Optional attributes: data-locale="ko"|"en", and the customer identity
+ * Optional attributes: data-locale="ko"|"en" (else the channel's language,
+ * else the page's <html lang> when Korean or English, else the browser's), and the customer identity
  * fields data-name, data-email, data-phone, data-external-id (sent when a
  * conversation is created). API calls go to the origin of this script's src.
  * The only global this defines is window.Sangdam = { open(), close() }.
@@ -85,9 +86,19 @@
   };
   const toLocale = (v) => (String(v || '').toLowerCase().startsWith('ko') ? 'ko' : 'en');
   const attrLocale = script.getAttribute('data-locale');
-  let locale = toLocale(attrLocale || navigator.language);
+  // A page in another language says nothing about which of ours to speak: the browser decides.
+  const pageLang = String(document.documentElement.getAttribute('lang') || '').toLowerCase();
+  const pageLocale = /^(ko|en)\b/.test(pageLang) ? pageLang.slice(0, 2) : '';
+  let locale = toLocale(attrLocale || pageLocale || navigator.language);
   let T = STRINGS[locale];
   const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, k) => (vars && vars[k] != null ? vars[k] : ''));
+  // A text of the channel's settings in the widget's language: a string serves every language; an
+  // object gives the other language's text only when this one's is missing.
+  const textOf = (v) => {
+    const of = (x) => (typeof x === 'string' ? x.trim() : '');
+    if (!v || typeof v !== 'object') return of(v);
+    return of(v[locale]) || of(v[locale === 'ko' ? 'en' : 'ko']);
+  };
   const clock = (d) => d.toLocaleTimeString(locale === 'ko' ? 'ko-KR' : 'en-US', { hour: 'numeric', minute: '2-digit' });
 
   // ---- plumbing ------------------------------------------------------------------------------
@@ -570,7 +581,7 @@
     const wrap = h('div', { class: 'wrap', lang: locale });
     const color = typeof settings.color === 'string' ? settings.color.trim() : '';
     if (color && window.CSS && window.CSS.supports('color', color)) wrap.style.setProperty('--sd-color', color);
-    const title = (typeof settings.title === 'string' && settings.title.trim()) || T.title;
+    const title = textOf(settings.title) || T.title;
 
     const launcher = h('button', { type: 'button', class: 'launcher', 'aria-label': T.open, 'aria-expanded': 'false', 'aria-controls': 'sangdam-panel' });
     const closedIcon = svgIcon(ICON.chat), openIcon = svgIcon(ICON.down);
@@ -621,7 +632,7 @@
       confirm, endError, yes, keep, ended: endedBox, endedText, restart: restartBtn,
     };
 
-    const intro = typeof settings.intro_message === 'string' ? settings.intro_message.trim() : '';
+    const intro = textOf(settings.intro_message);
     if (intro) append(row({ author: 'bot', text: intro }), true); // local only: not a server message
 
     launcher.addEventListener('click', () => (isOpen ? close() : open()));

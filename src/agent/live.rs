@@ -213,8 +213,9 @@ impl Sink for Deliver<'_> {
             _ => None,
         };
         // A message naming the ticket waits for the ticket; the outbox sends it.
-        let deferred =
-            ticket.is_some() && self.handoff.message.as_deref().is_some_and(crate::handoff::message::mentions_ticket);
+        let locale = outcome.trace.locale.unwrap_or(Locale::Ko);
+        let deferred = ticket.is_some()
+            && self.handoff.message.as_ref().is_some_and(|m| crate::handoff::message::mentions_ticket(m.get(locale)));
         let replies =
             if deferred { &outcome.replies[..outcome.replies.len().saturating_sub(1)] } else { &outcome.replies[..] };
         let notices: Vec<Notice> =

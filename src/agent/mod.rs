@@ -415,14 +415,14 @@ impl Agent {
     }
 }
 
-/// What the customer is told when a person takes over: the channel's handoff message, rendered
-/// without a ticket (a message naming the ticket is rendered again once the ticket exists). When
-/// a turn hands off, this is always its last reply.
+/// What the customer is told when a person takes over: the channel's handoff message in the
+/// customer's language, rendered without a ticket (a message naming the ticket is rendered again
+/// once the ticket exists). When a turn hands off, this is always its last reply.
 pub fn handoff_message(settings: &ChannelSettings, customer: &CustomerInfo, locale: Locale) -> String {
-    match settings.handoff.as_ref().and_then(|h| h.message.as_deref()) {
+    match settings.handoff.as_ref().and_then(|h| h.message.as_ref()) {
         Some(template) => {
             let vars = MessageVars { customer_name: customer.name.as_deref(), ..MessageVars::default() };
-            crate::handoff::message::render(template, &vars)
+            crate::handoff::message::render(template.get(locale), &vars)
         }
         None => crate::handoff::message::default_message(locale).to_owned(),
     }
@@ -449,7 +449,8 @@ fn missed_or_handoff(
     let allowed = settings.handoff.as_ref().and_then(|h| h.max_fallbacks).unwrap_or(1);
     state.fallbacks += 1;
     if state.fallbacks < allowed {
-        let text = settings.handoff.as_ref().and_then(|h| h.fallback_message.clone()).unwrap_or_else(|| {
+        let written = settings.handoff.as_ref().and_then(|h| h.fallback_message.as_ref());
+        let text = written.map(|m| m.get(locale).to_owned()).unwrap_or_else(|| {
             match locale {
                 Locale::Ko => "죄송해요, 제가 잘 이해하지 못했어요. 다른 말로 한 번 더 말씀해 주시겠어요?",
                 Locale::En => "Sorry, I didn't quite get that. Could you say it another way?",

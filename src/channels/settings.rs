@@ -7,20 +7,33 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::ChannelKind;
+use crate::locale::{LocalizedText, nullable_text};
 use crate::skills::Catalog;
 
 /// Segments an SMS reply may use unless a channel says otherwise.
 pub const DEFAULT_MAX_SEGMENTS: u32 = 3;
 
+/// Most characters of each customer-facing text, per language.
+pub const MAX_INTRO: usize = 1_000;
+/// See [`MAX_INTRO`].
+pub const MAX_TITLE: usize = 80;
+/// See [`MAX_INTRO`]: an SMS reply of three segments.
+pub const MAX_HELP: usize = 480;
+/// See [`MAX_INTRO`].
+pub const MAX_HANDOFF_TEXT: usize = 1_000;
+
 /// A channel's stored settings. Unknown keys are kept so that newer settings survive a downgrade.
+///
+/// The texts customers read are [`LocalizedText`]s: settings written before they had languages
+/// hold plain strings, which read as one text for every language.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChannelSettings {
     /// How the agent introduces itself when a customer opens the widget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intro_message: Option<String>,
+    pub intro_message: Option<LocalizedText>,
     /// Widget header title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<LocalizedText>,
     /// Widget brand colour, as CSS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
@@ -47,7 +60,7 @@ pub struct ChannelSettings {
     pub max_segments: Option<u32>,
     /// The reply to HELP and INFO (sms); a built-in bilingual text when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help_message: Option<String>,
+    pub help_message: Option<LocalizedText>,
     /// Topics, in addition to the shipped ones, that always go to a person.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub escalation_topics: Vec<String>,
@@ -77,7 +90,8 @@ pub struct HandoffSettings {
     pub action: HandoffAction,
     /// What the customer is told when the conversation is handed off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    #[schemars(schema_with = "nullable_text::<MAX_HANDOFF_TEXT>")]
+    pub message: Option<LocalizedText>,
     /// Id of the helpdesk integration tickets are created in (action `helpdesk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helpdesk: Option<String>,
@@ -87,7 +101,13 @@ pub struct HandoffSettings {
     pub max_fallbacks: Option<u32>,
     /// What the agent says when it did not understand and asks the customer to rephrase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fallback_message: Option<String>,
+    #[schemars(schema_with = "nullable_text::<MAX_HANDOFF_TEXT>")]
+    pub fallback_message: Option<LocalizedText>,
+    /// What a customer handed to the counselor queue outside its working hours is told (actions
+    /// `queue` and `static`), in place of the handoff message: when someone will answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "nullable_text::<MAX_HANDOFF_TEXT>")]
+    pub off_hours_message: Option<LocalizedText>,
 }
 
 /// Where handed-off conversations go.
@@ -117,10 +137,12 @@ pub struct ChannelSecrets {
 pub struct SettingsPatch {
     /// How the agent introduces itself (webchat).
     #[serde(default, deserialize_with = "nullable")]
-    pub intro_message: Option<Option<String>>,
+    #[schemars(schema_with = "nullable_text::<MAX_INTRO>")]
+    pub intro_message: Option<Option<LocalizedText>>,
     /// Widget header title (webchat).
     #[serde(default, deserialize_with = "nullable")]
-    pub title: Option<Option<String>>,
+    #[schemars(schema_with = "nullable_text::<MAX_TITLE>")]
+    pub title: Option<Option<LocalizedText>>,
     /// Widget brand colour, as CSS (webchat).
     #[serde(default, deserialize_with = "nullable")]
     pub color: Option<Option<String>>,
@@ -150,7 +172,8 @@ pub struct SettingsPatch {
     pub max_segments: Option<Option<u32>>,
     /// Reply to HELP and INFO (sms).
     #[serde(default, deserialize_with = "nullable")]
-    pub help_message: Option<Option<String>>,
+    #[schemars(schema_with = "nullable_text::<MAX_HELP>")]
+    pub help_message: Option<Option<LocalizedText>>,
     /// Extra topics that always go to a person; replaces the list.
     #[serde(default, deserialize_with = "nullable")]
     pub escalation_topics: Option<Option<Vec<String>>>,
@@ -227,10 +250,10 @@ pub fn apply(
     }
 
     if let Some(v) = patch.intro_message {
-        s.intro_message = text("intro_message", v, 1_000)?;
+        s.intro_message = localized("intro_message", v, MAX_INTRO)?;
     }
     if let Some(v) = patch.title {
-        s.title = text("title", v, 80)?;
+        s.title = localized("title", v, MAX_TITLE)?;
     }
     if let Some(v) = patch.color {
         s.color = color(v)?;
@@ -277,7 +300,7 @@ pub fn apply(
         };
     }
     if let Some(v) = patch.help_message {
-        s.help_message = text("help_message", v, 480)?;
+        s.help_message = localized("help_message", v, MAX_HELP)?;
     }
     if let Some(v) = patch.escalation_topics {
         s.escalation_topics = words("escalation_topics", v.unwrap_or_default())?;
@@ -316,6 +339,29 @@ fn text(field: &'static str, value: Option<String>, max: usize) -> Result<Option
         return Err(invalid(field, "contains control characters"));
     }
     Ok(Some(value))
+}
+
+/// Each text of a [`LocalizedText`] through [`text`]; unset when every one is blank.
+fn localized(
+    field: &'static str,
+    value: Option<LocalizedText>,
+    max: usize,
+) -> Result<Option<LocalizedText>, SettingsError> {
+    let Some(value) = value else { return Ok(None) };
+    value.try_map(|locale, t| {
+        text(field, Some(t), max).map_err(|e| match locale {
+            Some(l) => invalid(field, format!("{} (the {} text)", e.message, l.as_str())),
+            None => e,
+        })
+    })
+}
+
+/// Checks each text of a handoff message as a template.
+fn template(field: &'static str, value: &Option<LocalizedText>) -> Result<(), SettingsError> {
+    for t in value.iter().flat_map(LocalizedText::texts) {
+        crate::handoff::message::check(t).map_err(|e| invalid(field, e))?;
+    }
+    Ok(())
 }
 
 /// The tone presets of `prompts/guardrails.toml`.
@@ -380,11 +426,14 @@ fn skills(kind: ChannelKind, ids: Vec<String>, catalog: &Catalog) -> Result<Vec<
 }
 
 fn handoff(mut h: HandoffSettings) -> Result<HandoffSettings, SettingsError> {
-    h.message = text("handoff.message", h.message, 1_000)?;
-    if let Some(message) = &h.message {
-        crate::handoff::message::check(message).map_err(|e| invalid("handoff.message", e))?;
+    h.message = localized("handoff.message", h.message, MAX_HANDOFF_TEXT)?;
+    template("handoff.message", &h.message)?;
+    h.fallback_message = localized("handoff.fallback_message", h.fallback_message, MAX_HANDOFF_TEXT)?;
+    h.off_hours_message = localized("handoff.off_hours_message", h.off_hours_message, MAX_HANDOFF_TEXT)?;
+    template("handoff.off_hours_message", &h.off_hours_message)?;
+    if h.off_hours_message.is_some() && h.action == HandoffAction::Helpdesk {
+        return Err(invalid("handoff.off_hours_message", "only applies when action is queue or static"));
     }
-    h.fallback_message = text("handoff.fallback_message", h.fallback_message, 1_000)?;
     if h.max_fallbacks.is_some_and(|n| !(1..=5).contains(&n)) {
         return Err(invalid("handoff.max_fallbacks", "between 1 and 5"));
     }
@@ -467,7 +516,7 @@ mod tests {
             &catalog(),
         )
         .unwrap();
-        assert_eq!(s.intro_message.as_deref(), Some("안녕하세요"));
+        assert_eq!(s.intro_message, Some("안녕하세요".into()));
         assert_eq!(s.title, None);
         assert!(touched.any && !touched.handoff && !touched.twilio);
 
@@ -515,6 +564,26 @@ mod tests {
             field(ChannelKind::Webchat, serde_json::json!({"handoff": {"action": "queue", "helpdesk": "zendesk"}})),
             "handoff.helpdesk"
         );
+    }
+
+    #[test]
+    fn texts_are_checked_per_language() {
+        let refused = |json| apply_to(ChannelKind::Webchat, json).unwrap_err();
+        let long = refused(serde_json::json!({"title": {"ko": "해피몰", "en": "a".repeat(81)}}));
+        assert_eq!((long.field, long.message.as_str()), ("title", "at most 80 characters (the en text)"));
+        let unknown = refused(serde_json::json!({"handoff": {"action": "queue", "message": {"en": "Hi {{order}}"}}}));
+        assert_eq!(unknown.field, "handoff.message");
+        let helpdesk =
+            serde_json::json!({"handoff": {"action": "helpdesk", "off_hours_message": "내일 답변드릴게요."}});
+        assert_eq!(refused(helpdesk).field, "handoff.off_hours_message");
+
+        let (s, _, _) = apply_to(
+            ChannelKind::Webchat,
+            serde_json::json!({"intro_message": {"ko": " 안녕하세요 ", "en": " "}, "title": "  "}),
+        )
+        .unwrap();
+        assert_eq!(s.intro_message, LocalizedText::per_language(Some("안녕하세요".into()), None));
+        assert_eq!(s.title, None, "blank in every language is unset");
     }
 
     #[test]

@@ -255,7 +255,7 @@ impl Helpdesks<'_> {
         let template = settings.message.clone();
         let render = |ticket: Option<&TicketRef>| match &template {
             Some(t) => super::message::render(
-                t,
+                t.get(locale),
                 &super::message::MessageVars {
                     customer_name: Some(&requester.name),
                     ticket_id: ticket.map(|t| t.id.as_str()),

@@ -203,12 +203,14 @@ impl HandoffOutbox {
             JobOutcome::Delivered { ticket_id, ticket_url } => (Some(ticket_id.as_str()), ticket_url.as_deref()),
             _ => (None, None),
         };
+        // The customer's language, as the agent saw it when it handed off.
+        let locale = Locale::parse(&job.draft.locale).unwrap_or(Locale::Ko);
         let text = match template {
             Some(template) => {
                 let customer_name = Some(job.draft.customer.name.as_str());
-                message::render(&template, &MessageVars { customer_name, ticket_id, ticket_url })
+                message::render(template.get(locale), &MessageVars { customer_name, ticket_id, ticket_url })
             }
-            None => message::default_message(Locale::parse(&job.draft.locale).unwrap_or(Locale::Ko)).to_owned(),
+            None => message::default_message(locale).to_owned(),
         };
         vec![notice(kind, &text, job.draft.customer.phone.as_deref(), self.clock.now())]
     }

@@ -139,6 +139,7 @@ pub fn evaluate(kind: ChannelKind, settings: &ChannelSettings, checks: &Checks, 
     }];
     if kind == ChannelKind::Webchat {
         items.push(match &settings.intro_message {
+            // One language is enough: customers of the other are shown it too.
             Some(m) => item(ItemId::IntroMessage, true, true, format!("The agent introduces itself with: “{m}”")),
             None => item(
                 ItemId::IntroMessage,
@@ -416,6 +417,17 @@ mod tests {
         let items = evaluate(ChannelKind::Webchat, &configured(), &Checks::default(), facts(&catalog, &none, &there));
         assert_eq!(ids(&items), ["skills"]);
         assert_eq!(items[2].detail, "order_tracking needs a commerce integration.");
+    }
+
+    #[test]
+    fn an_intro_in_one_language_is_written() {
+        let (catalog, caps) = (catalog(), demo());
+        let there = ["https://shop.example".to_owned()];
+        let english = crate::locale::LocalizedText::per_language(None, Some("Hi! How can I help?".into()));
+        let s = ChannelSettings { intro_message: english, ..configured() };
+        let items = evaluate(ChannelKind::Webchat, &s, &Checks::default(), facts(&catalog, &caps, &there));
+        let intro = items.iter().find(|i| i.id == ItemId::IntroMessage).unwrap();
+        assert!(intro.done && intro.detail.contains("en: Hi! How can I help?"), "{intro:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::channels::{Channel, ChannelKind};
 use crate::clock::Clock;
 use crate::events::Hub;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
+use crate::locale::Locale;
 use crate::rooms::inbound::{self, InboundError};
 use crate::rooms::{Author, CustomerIdentity, Message, RoomStatus};
 use crate::store::{NewConversation, Store, StoreError};
@@ -136,7 +137,10 @@ pub async fn receive(cx: SmsContext<'_>, hook: &Webhook) -> Result<Received, Sms
     let appended = inbound::receive(cx.store, cx.hub, cx.clock, ws, room.id, &text, sid).await?;
     metrics::counter!("sangdam_sms_inbound_total", "keyword" => keyword.map_or("none", keyword_label)).increment(1);
     if keyword == Some(Keyword::Help) && !appended.duplicate {
-        let help = channel.settings.help_message.clone().unwrap_or_else(|| DEFAULT_HELP.to_owned());
+        // In the language of the message, read as the agent reads it: HELP and INFO are English.
+        let pinned = channel.settings.locale.as_deref().and_then(Locale::parse).unwrap_or(Locale::Ko);
+        let locale = Locale::detect(body, pinned);
+        let help = channel.settings.help_message.as_ref().map_or(DEFAULT_HELP, |m| m.get(locale)).to_owned();
         outbound::send(cx, ws, room.id, from, &help, Author::Bot, None).await?;
     }
     Ok(Received {

@@ -22,6 +22,7 @@ use crate::channels::{Channel, ChannelKind};
 use crate::clock::Clock;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
 use crate::launch::Launcher;
+use crate::locale::LocalizedText;
 use crate::rooms::{CustomerIdentity, Room, RoomStatus};
 use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
@@ -88,15 +89,16 @@ impl From<StoreError> for WebchatError {
     }
 }
 
-/// What the widget needs to render.
+/// What the widget needs to render. The texts come in every language written: the widget shows
+/// the one of the language it chose (the page's, the customer's browser's, or the channel's).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct WidgetSettings {
     /// How the agent introduces itself.
-    pub intro_message: Option<String>,
+    pub intro_message: Option<LocalizedText>,
     /// `ko` or `en`; the browser's language when null.
     pub locale: Option<String>,
     /// Header title.
-    pub title: Option<String>,
+    pub title: Option<LocalizedText>,
     /// Brand colour.
     pub color: Option<String>,
 }

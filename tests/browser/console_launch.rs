@@ -88,11 +88,22 @@ async fn webchat_goes_live_through_the_checklist() {
         .wait_js("the intro heading focused", "return document.activeElement.id === 'sec-intro-title';", vec![])
         .await;
     browser
-        .type_into("#sec-intro textarea[name=intro_message]", "안녕하세요! 주문·배송을 도와드리는 AI 상담원입니다.")
+        .type_into("#sec-intro textarea[name=intro_message_ko]", "안녕하세요! 주문·배송을 도와드리는 AI 상담원입니다.")
         .await;
+    browser.find_text("#sec-intro .lang-field .hint", "영어로 문의하는 고객에게도 한국어 문구").await;
     press(&browser, "#sec-intro button[type=submit]").await;
     item_done(&browser, "intro_message").await;
     browser.find_text("#sec-intro .mini-chat .bubble", "AI 상담원입니다").await;
+    // The English text beside it; the preview follows the box being written in.
+    browser.type_into("#sec-intro textarea[name=intro_message_en]", "Hi! I'm the shop's AI assistant.").await;
+    browser.find_text("#sec-intro figcaption", "영어").await;
+    browser.find_text("#sec-intro .mini-chat .bubble", "AI assistant").await;
+    press(&browser, "#sec-intro button[type=submit]").await;
+    browser.find_text(".toast", "소개 메시지를 저장했습니다.").await;
+    assert_eq!(
+        app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await.1["settings"]["intro_message"],
+        json!({"ko": "안녕하세요! 주문·배송을 도와드리는 AI 상담원입니다.", "en": "Hi! I'm the shop's AI assistant."})
+    );
     scroll_to(&browser, "#sec-intro").await;
     browser.shot("intro-ko").await;
 
@@ -109,7 +120,7 @@ async fn webchat_goes_live_through_the_checklist() {
     // Handoff to the counselor queue, then a test handoff.
     press(&browser, "#sec-handoff input[type=radio][value=queue]").await;
     browser
-        .type_into("#sec-handoff textarea[name=handoff_message]", "상담원을 연결해 드릴게요. 잠시만 기다려 주세요.")
+        .type_into("#sec-handoff textarea[name=handoff_message_ko]", "상담원을 연결해 드릴게요. 잠시만 기다려 주세요.")
         .await;
     press(&browser, "#save-handoff").await;
     item_done(&browser, "handoff").await;
@@ -130,7 +141,7 @@ async fn webchat_goes_live_through_the_checklist() {
     browser.shot("widget-setup-ko").await;
 
     // The widget's look: a title and a brand colour, in Korean whatever the browser says.
-    browser.type_into(".look-form input[name=title]", "해피몰 상담").await;
+    browser.type_into(".look-form input[name=title_ko]", "해피몰 상담").await;
     browser
         .js(
             "const f = document.querySelector('.look-form');
@@ -145,7 +156,7 @@ async fn webchat_goes_live_through_the_checklist() {
     let look = &channel["settings"];
     assert_eq!(
         (&look["title"], &look["color"], &look["locale"]),
-        (&json!("해피몰 상담"), &json!("#0a7d55"), &json!("ko"))
+        (&json!({"ko": "해피몰 상담"}), &json!("#0a7d55"), &json!("ko"))
     );
 
     browser.goto(&app.url(&demo)).await;
@@ -350,11 +361,29 @@ async fn helpdesk_handoff_is_tested_from_the_console() {
     browser.find_text(".connect-form [role=status]", "Zendesk is connected").await;
     let chosen = browser.js("return document.querySelector('select[name=helpdesk]').value;", vec![]).await;
     assert_eq!(chosen, "zendesk");
-    browser
-        .type_into("#sec-handoff textarea[name=handoff_message]", "A teammate will email you. Ticket: {{ticket_id}}")
+    // The message set over the API is one text for both languages: both boxes show it.
+    let boxes = browser
+        .js(
+            "return ['ko', 'en'].map((l) => document.querySelector(`textarea[name=handoff_message_${l}]`).value);",
+            vec![],
+        )
         .await;
+    let shared = "상담원을 연결해 드릴게요. 잠시만 기다려 주세요.";
+    assert_eq!(boxes, json!([shared, shared]));
+    browser.find_text("#sec-handoff .lang-field .hint", "Both languages get this text").await;
+    browser
+        .type_into("#sec-handoff textarea[name=handoff_message_en]", "A teammate will email you. Ticket: {{ticket_id}}")
+        .await;
+    browser.find_text("#sec-handoff .lang-field .hint", "Each customer gets the text in the language").await;
     press(&browser, "#save-handoff").await;
     item_done(&browser, "handoff").await;
+    let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
+    assert_eq!(
+        channel["settings"]["handoff"]["message"],
+        json!({"ko": shared, "en": "A teammate will email you. Ticket: {{ticket_id}}"})
+    );
+    scroll_to(&browser, "#sec-handoff .lang-field").await;
+    browser.shot("handoff-two-languages-en").await;
 
     press(&browser, "#test-handoff").await;
     let ok = browser.find_text("#sec-handoff .result.ok", "Ticket created: zendesk #").await;

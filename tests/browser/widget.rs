@@ -203,11 +203,17 @@ async fn widget_on_the_demo_page() {
 
 /// The same path in English at phone width, where the panel fills the screen.
 async fn english_on_a_phone(app: &TestApp, kim: &str) {
-    // An English-speaking brand writes its messages in English.
+    // The brand writes its texts in both languages; the English page shows the English ones.
     let settings = json!({
-        "intro_message": "Hi, I'm Haru Living's AI assistant. I can help with orders, delivery and gift ideas.",
-        "title": "Haru Living Support",
-        "handoff": {"action": "queue", "message": "I'm connecting you with our team. Please hold on a moment."},
+        "intro_message": {
+            "ko": "안녕하세요, 하루결 AI 상담원이에요. 주문, 배송, 상품 추천을 도와드릴게요.",
+            "en": "Hi, I'm Haru Living's AI assistant. I can help with orders, delivery and gift ideas.",
+        },
+        "title": {"ko": "하루결 고객센터", "en": "Haru Living Support"},
+        "handoff": {"action": "queue", "message": {
+            "ko": "상담원을 연결해 드릴게요. 잠시만 기다려 주세요.",
+            "en": "I'm connecting you with our team. Please hold on a moment.",
+        }},
     });
     let (status, body) = app.call("PATCH", "/v1/channels/webchat", Some(&app.admin_token), Some(settings)).await;
     assert_eq!(status, 200, "{body}");
@@ -224,6 +230,9 @@ async fn english_on_a_phone(app: &TestApp, kim: &str) {
         in_widget(&browser, "const b = r.querySelector('.panel').getBoundingClientRect(); return [b.width, b.height];")
             .await;
     assert_eq!(size, json!([375, 740]), "the panel fills a phone's screen");
+    shows(&browser, ".row.bot .text", "Haru Living's AI assistant").await;
+    shows(&browser, ".head h2", "Haru Living Support").await;
+    browser.shot("intro-en").await;
     say(&browser, "Where is order 1001?").await;
     shows(&browser, ".row.bot .text", "1001").await;
     shows(&browser, ".row.bot .meta", "AI assistant").await;

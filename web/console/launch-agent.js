@@ -2,9 +2,9 @@
 // on for the channel, each with what it still needs.
 
 import { t, locale } from './i18n.js';
-import { h, fill, field, uid, announce, busy } from './ui.js';
+import { h, fill, uid, announce, busy } from './ui.js';
 import { itemText, problem } from './launch-items.js';
-import { say } from './launch-common.js';
+import { say, textPair, textIn } from './launch-common.js';
 
 const INTRO_MAX = 1000;
 
@@ -14,8 +14,7 @@ export const strings = {
     'intro.lead': '방문자가 채팅을 열면 가장 먼저 보는 에이전트의 인사입니다. 무엇을 도울 수 있는지 알려 주세요.',
     'intro.label': '소개 메시지',
     'intro.placeholder': '안녕하세요! 주문·배송과 교환·반품을 도와드리는 AI 상담원입니다. 무엇을 도와드릴까요?',
-    'intro.count': '{n}/{max}자',
-    'intro.preview': '고객에게 이렇게 보입니다',
+    'intro.preview': '고객에게 이렇게 보입니다 ({lang})',
     'intro.saved': '소개 메시지를 저장했습니다.',
     'skills.title': '스킬',
     'skills.lead': '켜진 스킬에 해당하는 질문에만 에이전트가 답하고, 나머지는 핸드오프합니다.',
@@ -32,8 +31,7 @@ export const strings = {
     'intro.lead': 'The first thing visitors see when they open the chat. Say what the agent can help with.',
     'intro.label': 'Intro message',
     'intro.placeholder': "Hi! I'm the shop's AI assistant for orders, delivery, returns and exchanges. How can I help?",
-    'intro.count': '{n}/{max} characters',
-    'intro.preview': 'What customers see',
+    'intro.preview': 'What customers see ({lang})',
     'intro.saved': 'Intro message saved.',
     'skills.title': 'Skills',
     'skills.lead': 'The agent answers what its enabled skills cover and hands off the rest.',
@@ -61,29 +59,38 @@ export function itemStatus(page, id) {
 }
 
 export function introSection(page) {
-  const text = h('textarea', { name: 'intro_message', rows: '3', maxlength: String(INTRO_MAX), placeholder: t('intro.placeholder') });
-  text.value = page.ch.settings.intro_message || '';
-  const count = h('span', { class: 'count', 'aria-live': 'off' });
+  const placeholder = { ko: strings.ko['intro.placeholder'], en: strings.en['intro.placeholder'] };
+  const text = textPair({
+    name: 'intro_message', label: t('intro.label'), value: page.ch.settings.intro_message, max: INTRO_MAX, placeholder,
+  });
+  // The preview follows the box last typed in, starting with the reader's language.
+  let shown = locale();
+  const caption = h('figcaption');
   const bubble = h('p', { class: 'bubble bot' });
   const sync = () => {
-    count.textContent = t('intro.count', { n: text.value.length, max: INTRO_MAX });
-    bubble.textContent = text.value.trim() || t('intro.placeholder');
-    bubble.classList.toggle('placeholder', !text.value.trim());
+    const written = textIn(text.value(), shown);
+    caption.textContent = t('intro.preview', { lang: t('text.' + shown) });
+    bubble.lang = shown;
+    bubble.textContent = written || placeholder[shown];
+    bubble.classList.toggle('placeholder', !written);
   };
-  text.addEventListener('input', sync);
+  for (const [lang, box] of Object.entries(text.boxes)) {
+    box.addEventListener('focus', () => { shown = lang; sync(); });
+  }
+  text.onInput(sync);
   sync();
   const status = h('p', { class: 'form-status', role: 'alert' });
   const save = h('button', { type: 'submit', class: 'primary' }, t('common.save'));
   const form = h('form', { class: 'settings-form intro-form' },
-    field(t('intro.label'), text),
-    h('div', { class: 'actions spread' }, count, save),
+    text.el,
+    h('div', { class: 'actions' }, save),
     status);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     busy(save, async () => {
       status.textContent = '';
       try {
-        await page.save({ intro_message: text.value.trim() || null });
+        await page.save({ intro_message: text.value() });
         announce(t('intro.saved'));
       } catch (err) {
         status.textContent = problem(page.channel, err);
@@ -97,7 +104,7 @@ export function introSection(page) {
     h('div', { class: 'intro-grid' },
       form,
       h('figure', { class: 'intro-preview' },
-        h('figcaption', null, t('intro.preview')),
+        caption,
         h('div', { class: 'mini-chat' }, bubble))));
 }
 

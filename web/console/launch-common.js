@@ -1,8 +1,9 @@
 // Pieces the Channels and Preview views share: the channel switcher, copy buttons, skill names in
-// the reader's language, and the words for launch states and handoff reasons.
+// the reader's language, the words for launch states and handoff reasons, and the Korean and
+// English boxes of a text customers read.
 
 import { t, locale } from './i18n.js';
-import { h, announce } from './ui.js';
+import { h, uid, announce } from './ui.js';
 
 export const CHANNELS = ['webchat', 'sms'];
 
@@ -29,6 +30,13 @@ export const strings = {
     'action.helpdesk': '헬프데스크 티켓',
     'action.queue': '상담원 대기열',
     'action.static': '전달하지 않음(안내 메시지)',
+    'text.ko': '한국어',
+    'text.en': '영어',
+    'text.count': '{n}/{max}자',
+    'text.shared': '두 언어에 같은 문구를 보냅니다. 한쪽만 고치면 언어별로 따로 저장됩니다.',
+    'text.only_ko': '영어 문구를 쓰기 전까지는 영어로 문의하는 고객에게도 한국어 문구를 보냅니다.',
+    'text.only_en': '한국어 문구를 쓰기 전까지는 한국어로 문의하는 고객에게도 영어 문구를 보냅니다.',
+    'text.each': '고객이 쓰는 언어에 맞는 문구를 보냅니다.',
   },
   en: {
     'channel.webchat': 'Webchat',
@@ -52,6 +60,13 @@ export const strings = {
     'action.helpdesk': 'Helpdesk ticket',
     'action.queue': 'Counselor queue',
     'action.static': "Don't forward (static reply)",
+    'text.ko': 'Korean',
+    'text.en': 'English',
+    'text.count': '{n}/{max}',
+    'text.shared': 'Both languages get this text. Change either box to keep a text per language.',
+    'text.only_ko': 'Until you write the English text, customers writing in English get the Korean one.',
+    'text.only_en': 'Until you write the Korean text, customers writing in Korean get the English one.',
+    'text.each': 'Each customer gets the text in the language they write in.',
   },
 };
 
@@ -115,4 +130,62 @@ export function reasonLabel(reason) {
   const key = 'reason.' + reason;
   const text = t(key);
   return text === key ? reason : text;
+}
+
+export const LANGS = ['ko', 'en'];
+
+/** The text of a setting for `lang`: a string serves both; an object, the other's when missing. */
+export function textIn(value, lang) {
+  if (!value || typeof value !== 'object') return value || '';
+  return value[lang] || value[lang === 'ko' ? 'en' : 'ko'] || '';
+}
+
+/**
+ * A Korean and an English box, side by side, for one text customers read. A string setting (one
+ * text for both languages) fills both boxes, and is saved as one text while they agree.
+ * `placeholder` and the boxes' names are per language; `value()` is what to save: the string
+ * when the boxes agree, else `{ ko, en }` with the languages written, or null when both are empty.
+ */
+export function textPair({ name, label, value, max, rows = 3, placeholder = {}, hint, single = false }) {
+  const boxes = {};
+  const counts = {};
+  const id = uid('text');
+  const cells = LANGS.map((lang) => {
+    const attrs = { name: `${name}_${lang}`, id: `${id}-${lang}`, lang, maxlength: String(max),
+      placeholder: placeholder[lang] || '', 'aria-describedby': `${id}-note`, autocomplete: 'off' };
+    const box = single ? h('input', attrs) : h('textarea', { ...attrs, rows: String(rows) });
+    box.value = typeof value === 'string' ? value : (value && value[lang]) || '';
+    boxes[lang] = box;
+    counts[lang] = h('span', { class: 'count', 'aria-live': 'off' });
+    return h('div', { class: 'lang-cell' },
+      h('label', { for: box.id }, t('text.' + lang)), box, counts[lang]);
+  });
+  const note = h('p', { class: 'hint', id: `${id}-note` });
+  const listeners = [];
+  const texts = () => ({ ko: boxes.ko.value.trim(), en: boxes.en.value.trim() });
+  const sync = () => {
+    const { ko, en } = texts();
+    for (const lang of LANGS) counts[lang].textContent = t('text.count', { n: boxes[lang].value.length, max });
+    const state = !ko && !en ? '' : ko === en ? 'shared' : !en ? 'only_ko' : !ko ? 'only_en' : 'each';
+    note.textContent = [hint, state ? t('text.' + state) : ''].filter(Boolean).join(' ');
+    for (const f of listeners) f();
+  };
+  for (const lang of LANGS) boxes[lang].addEventListener('input', sync);
+  const el = h('fieldset', { class: 'lang-field' },
+    h('legend', null, label), h('div', { class: 'lang-pair' }, cells), note);
+  sync();
+  return {
+    el,
+    boxes,
+    value() {
+      const { ko, en } = texts();
+      if (!ko && !en) return null;
+      if (ko === en) return ko;
+      const out = {};
+      if (ko) out.ko = ko;
+      if (en) out.en = en;
+      return out;
+    },
+    onInput(f) { listeners.push(f); },
+  };
 }

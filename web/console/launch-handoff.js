@@ -5,6 +5,7 @@
 import { t, locale } from './i18n.js';
 import { h, fill, field, uid, announce, busy } from './ui.js';
 import { problem } from './launch-items.js';
+import { textPair } from './launch-common.js';
 import { itemStatus } from './launch-agent.js';
 import * as helpdesk from './launch-helpdesk.js';
 
@@ -108,17 +109,21 @@ export function handoffSection(page) {
   // Not a <form>: the helpdesk connection inside it is a form of its own.
   const helpdeskBox = h('div', { class: 'helpdesk-box' }, field(t('handoff.helpdesk'), helpdeskSelect), helpdeskNote, connect);
 
-  const message = h('textarea', { name: 'handoff_message', rows: '3', maxlength: '1000' });
-  message.value = current.message || '';
+  const both = (key) => ({ ko: strings.ko[key], en: strings.en[key] });
+  const message = textPair({
+    name: 'handoff_message', label: t('handoff.message'), value: current.message, max: 1000, hint: t('handoff.message_hint'),
+  });
   const fallbacks = h('select', { name: 'max_fallbacks' }, [1, 2, 3, 4, 5].map((n) =>
     h('option', { value: String(n), selected: n === (current.max_fallbacks || 1) }, String(n))));
-  const fallbackMessage = h('textarea', { name: 'fallback_message', rows: '2', maxlength: '1000' });
-  fallbackMessage.value = current.fallback_message || '';
+  const fallbackMessage = textPair({
+    name: 'fallback_message', label: t('handoff.fallback_message'), value: current.fallback_message, max: 1000, rows: 2,
+  });
 
   const sync = () => {
     const action = chosen();
     helpdeskBox.hidden = action !== 'helpdesk';
-    message.placeholder = action ? t('handoff.placeholder.' + action) : '';
+    const placeholder = action ? both('handoff.placeholder.' + action) : {};
+    for (const [lang, box] of Object.entries(message.boxes)) box.placeholder = placeholder[lang] || '';
   };
   for (const r of radios) r.querySelector('input').addEventListener('change', sync);
   sync();
@@ -128,11 +133,11 @@ export function handoffSection(page) {
   const form = h('div', { class: 'settings-form handoff-form' },
     h('fieldset', { class: 'choices' }, h('legend', null, t('handoff.action')), radios),
     helpdeskBox,
-    field(t('handoff.message'), message, t('handoff.message_hint')),
+    message.el,
     h('details', { class: 'more', open: (current.max_fallbacks || 1) > 1 || !!current.fallback_message },
       h('summary', null, t('handoff.more')),
       field(t('handoff.max_fallbacks'), fallbacks, t('handoff.max_fallbacks_hint')),
-      field(t('handoff.fallback_message'), fallbackMessage)),
+      fallbackMessage.el),
     status,
     h('div', { class: 'actions' }, save));
   save.addEventListener('click', () => {
@@ -143,10 +148,12 @@ export function handoffSection(page) {
         status.textContent = t('handoff.action') + ' — ' + t('handoff.pick');
         return;
       }
-      const settings = { action, message: message.value.trim() || null };
+      const settings = { action, message: message.value() };
       if (action === 'helpdesk' && helpdeskSelect.value) settings.helpdesk = helpdeskSelect.value;
+      // Kept as it is: the page has no box for it yet.
+      if (action !== 'helpdesk' && current.off_hours_message) settings.off_hours_message = current.off_hours_message;
       if (Number(fallbacks.value) > 1) settings.max_fallbacks = Number(fallbacks.value);
-      if (fallbackMessage.value.trim()) settings.fallback_message = fallbackMessage.value.trim();
+      if (fallbackMessage.value()) settings.fallback_message = fallbackMessage.value();
       try {
         await page.save({ handoff: settings });
         announce(t('handoff.saved'));

@@ -3,9 +3,9 @@
 // `detail` is shown where it carries words from outside (Twilio's answer) and wherever nothing
 // here applies.
 
-import { t } from './i18n.js';
+import { t, locale } from './i18n.js';
 import { errorText } from './ui.js';
-import { skillName } from './launch-common.js';
+import { skillName, textIn } from './launch-common.js';
 
 export const strings = {
   ko: {
@@ -106,7 +106,7 @@ function written(page, item) {
     case 'channel_setup':
       return page.channel === 'webchat' ? widget(page, item) : sms(page, item);
     case 'intro_message':
-      return item.done ? t('it.intro.done', { text: s.intro_message || '' }) : t('it.intro.todo');
+      return item.done ? t('it.intro.done', { text: textIn(s.intro_message, locale()) }) : t('it.intro.todo');
     case 'skills': {
       const enabled = s.skills || [];
       if (!enabled.length) return t('it.skills.none');

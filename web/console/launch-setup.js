@@ -3,7 +3,7 @@
 
 import { t, dateTime, locale } from './i18n.js';
 import { h, fill, field, announce, busy } from './ui.js';
-import { copyButton, say } from './launch-common.js';
+import { copyButton, say, textPair } from './launch-common.js';
 import { itemText, problem } from './launch-items.js';
 
 export const strings = {
@@ -32,7 +32,7 @@ export const strings = {
     'setup.title_hint': '비워 두면 "고객센터" / "Support"로 표시됩니다.',
     'setup.color': '브랜드 색',
     'setup.locale': '언어',
-    'setup.locale_auto': '고객 브라우저 언어에 맞춤',
+    'setup.locale_auto': '고객이 보는 페이지나 브라우저의 언어에 맞춤',
     'setup.save_look': '모양 저장',
     'setup.saved_look': '위젯 모양을 저장했습니다.',
     'sms.title': '문자(SMS) 연결',
@@ -74,7 +74,7 @@ export const strings = {
     'setup.title_hint': 'Left empty, the header says "고객센터" / "Support".',
     'setup.color': 'Brand colour',
     'setup.locale': 'Language',
-    'setup.locale_auto': "The customer's browser language",
+    'setup.locale_auto': "The page's language, or the customer's browser's",
     'setup.save_look': 'Save the look',
     'setup.saved_look': 'Widget look saved.',
     'sms.title': 'Connect SMS',
@@ -187,7 +187,10 @@ export function widgetSection(page) {
 /** The widget's title, brand colour and language. */
 function lookForm(page) {
   const s = () => page.ch.settings;
-  const title = h('input', { name: 'title', maxlength: '60', autocomplete: 'off', value: s().title || '' });
+  const title = textPair({
+    name: 'title', label: t('setup.title'), value: s().title, max: 80, single: true,
+    placeholder: { ko: '고객센터', en: 'Support' }, hint: t('setup.title_hint'),
+  });
   const color = h('input', { name: 'color', type: 'color', value: s().color || '#1f6feb' });
   const lang = h('select', { name: 'locale' },
     [['', t('setup.locale_auto')], ['ko', '한국어'], ['en', 'English']]
@@ -195,7 +198,7 @@ function lookForm(page) {
   const status = h('p', { class: 'form-status', role: 'alert' });
   const save = h('button', { type: 'submit' }, t('setup.save_look'));
   const form = h('form', { class: 'settings-form look-form', 'aria-label': t('setup.step_look') },
-    field(t('setup.title'), title, t('setup.title_hint')),
+    title.el,
     h('div', { class: 'look-row' }, field(t('setup.color'), color), field(t('setup.locale'), lang)),
     status, h('div', { class: 'actions' }, save));
   form.addEventListener('submit', (e) => {
@@ -203,7 +206,7 @@ function lookForm(page) {
     busy(save, async () => {
       status.textContent = '';
       try {
-        await page.save({ title: title.value.trim() || null, color: color.value, locale: lang.value || null });
+        await page.save({ title: title.value(), color: color.value, locale: lang.value || null });
         announce(t('setup.saved_look'));
       } catch (err) {
         status.textContent = problem(page.channel, err);

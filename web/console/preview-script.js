@@ -8,6 +8,12 @@ const q = (text) => JSON.stringify(String(text));
 /** A flow mapping of the entries whose value is not undefined. */
 const flow = (entries) => `{ ${entries.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join(', ')} }`;
 
+/** A text of the settings: one string, or a mapping of the languages written. */
+const text = (value) => {
+  if (!value) return undefined;
+  return typeof value === 'string' ? q(value) : flow(['ko', 'en'].map((l) => [l, value[l] ? q(value[l]) : undefined]));
+};
+
 /** Numbers of three digits or more (order, tracking and phone numbers), longest first. */
 function numbers(text) {
   const found = String(text).match(/\d[\d-]{2,}\d|\d{3,}/g) || [];
@@ -56,9 +62,9 @@ export function buildScript({ name, channel, customer, skills, handoff, turns },
     lines.push(`handoff: ${flow([
       ['action', handoff.action],
       ['helpdesk', handoff.helpdesk ? q(handoff.helpdesk) : undefined],
-      ['message', handoff.message ? q(handoff.message) : undefined],
+      ['message', text(handoff.message)],
       ['max_fallbacks', handoff.max_fallbacks || undefined],
-      ['fallback_message', handoff.fallback_message ? q(handoff.fallback_message) : undefined],
+      ['fallback_message', text(handoff.fallback_message)],
     ])}`);
   }
   lines.push('turns:');
