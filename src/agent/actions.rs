@@ -17,6 +17,56 @@ const HOURS_ARTICLE: &str = "business-hours";
 const RETURNS_ARTICLE: &str = "return-policy";
 /// The skill whose replies say sorry and hand over.
 const HANDOFF_SKILL: &str = "human_handoff";
+/// A router confidence at which a knowledge question is taken to be one.
+const ROUTED: f32 = 0.35;
+/// The share of such a question a passage must cover.
+const LENIENT_COVERAGE: f32 = 0.25;
+
+/// The knowledge skill, when the knowledge answers the ask better than the skill it was routed
+/// to: a question about how things work in general routed to an order skill ("오늘 주문하면 언제
+/// 와요?", "if I change my mind after it ships, can I cancel?"), or a question another article
+/// answers routed to a policy skill ("is there a receipt in the gift box?" to returns).
+fn knowledge_instead<'a>(
+    agent: &'a Agent,
+    turn: &Turn<'_>,
+    plan: &Plan,
+    skill: &crate::skills::Skill,
+    state: &ConversationState,
+    locale: Locale,
+) -> Option<&'a crate::skills::Skill> {
+    let faq = turn
+        .settings
+        .skills
+        .iter()
+        .filter_map(|id| agent.catalog.get(id))
+        .find(|s| s.action == Action::KnowledgeAnswer)?;
+    let text = plan.text.as_str();
+    let best = || agent.knowledge.sections(text, locale, None, None).into_iter().next();
+    match skill.action {
+        Action::OrderStatus | Action::OrderCancellation => {
+            let about_an_order = super::extract::order_number(text).is_some()
+                || agent.cues.ordinal(text).is_some()
+                || state.pending.is_some()
+                || plan.follow_up;
+            let general = agent.cues.general(text)
+                && agent
+                    .knowledge
+                    .sections_above(text, locale, None, None, LENIENT_COVERAGE)
+                    .first()
+                    .is_some_and(|b| b.specific > 0);
+            (!about_an_order && general).then_some(faq)
+        }
+        Action::Returns | Action::BusinessHours => {
+            let own = skill.article.as_deref()?;
+            let mine = agent.knowledge.sections(text, locale, Some(own), None);
+            if mine.iter().any(|s| s.specific > 0) {
+                return None;
+            }
+            best().filter(|b| b.slug != own && b.specific > 0).map(|_| faq)
+        }
+        _ => None,
+    }
+}
 
 /// The result of a skill: replies, a handoff, or both.
 #[derive(Debug, Default)]
@@ -43,8 +93,17 @@ pub(super) async fn run(
     locale: Locale,
     state: &mut ConversationState,
 ) -> Step {
-    let Some(skill) = agent.catalog.get(&plan.skill) else {
+    let Some(mut skill) = agent.catalog.get(&plan.skill) else {
         return Step::handoff(HandoffReason::SkillFailure, format!("skill {} is not loaded", plan.skill));
+    };
+    let redirected;
+    let plan = match knowledge_instead(agent, turn, plan, skill, state, locale) {
+        Some(faq) => {
+            redirected = Plan { skill: faq.id.clone(), ..plan.clone() };
+            skill = faq;
+            &redirected
+        }
+        None => plan,
     };
     if state.pending.as_ref().is_some_and(|p| p.skill != plan.skill) {
         state.pending = None;
@@ -64,7 +123,21 @@ pub(super) async fn run(
             topic.article = Some(article.to_owned());
             returns(&cx, article)
         }
-        Action::ProductSearch => products::run(&cx, continued, &mut topic).await,
+        Action::ProductSearch => {
+            let (step, found) = products::run(&cx, continued, &mut topic).await;
+            // No product for it, but an article answers: "관세 있어요?" was a question.
+            let answered =
+                (!found).then(|| agent.knowledge.sections(&plan.text, locale, None, None)).unwrap_or_default();
+            match super::understand::knowledge_skill(agent, turn) {
+                Some(faq) if answered.first().is_some_and(|s| s.specific > 0) => {
+                    topic.skill = faq.clone();
+                    topic.article = answered.first().map(|s| s.slug.clone());
+                    let cx = Cx { skill: &faq, ..cx };
+                    knowledge(&cx, &answered).await
+                }
+                _ => step,
+            }
+        }
         Action::BusinessHours => {
             let article = skill.article.as_deref().unwrap_or(HOURS_ARTICLE);
             topic.article = Some(article.to_owned());
@@ -72,12 +145,15 @@ pub(super) async fn run(
         }
         Action::KnowledgeAnswer => {
             let prefer = continued.filter(|_| plan.follow_up).and_then(|t| t.article.as_deref());
-            let mut sections = agent.knowledge.sections(&plan.text, locale, None, prefer);
+            // Routed here with confidence, a question with words the articles lack still finds
+            // its passage.
+            let bar = if plan.confidence >= ROUTED { LENIENT_COVERAGE } else { crate::knowledge::MIN_COVERAGE };
+            let mut sections = agent.knowledge.sections_above(&plan.text, locale, None, prefer, bar);
             if sections.is_empty()
                 && let Some(previous) = continued.filter(|_| plan.follow_up)
             {
                 let both = format!("{} {}", previous.question, plan.text);
-                sections = agent.knowledge.sections(&both, locale, None, prefer);
+                sections = agent.knowledge.sections_above(&both, locale, None, prefer, bar);
             }
             topic.article = sections.first().map(|s| s.slug.clone());
             knowledge(&cx, &sections).await
@@ -158,11 +234,13 @@ fn returns(cx: &Cx<'_>, article: &str) -> Step {
         .collect();
     // "반품하고 싶어요", "how do I send it back": the steps. "반품비는 얼마예요?": the rule.
     if sections.is_empty() || cx.agent.cues.asks_how(cx.text) || !is_question(cx.text) {
-        let policy = if sections.is_empty() {
-            cx.agent.knowledge.first_section(article, cx.locale).map(|s| s.text)
-        } else {
-            Some(joined(&sections))
-        };
+        // The window always; the rules asked about after it.
+        let window = cx.agent.knowledge.first_section(article, cx.locale);
+        let mut parts: Vec<String> = window.iter().map(|w| w.text.clone()).collect();
+        parts.extend(
+            sections.iter().filter(|s| window.as_ref().is_none_or(|w| w.heading != s.heading)).map(|s| s.text.clone()),
+        );
+        let policy = (!parts.is_empty()).then(|| parts.join(" "));
         return cx.reply("how_to", &json!({ "policy": policy }));
     }
     cx.reply("answer", &json!({ "policy": joined(&sections), "sections": sections }))
@@ -257,6 +335,17 @@ pub(super) fn is_question(text: &str) -> bool {
 /// Whether a message that shows a claim cue is rather a question about the rules ("불량인데
 /// 반품비 제가 내야 돼요?"): a question the policy articles answer.
 pub(super) fn asks_about_policy(agent: &Agent, text: &str, locale: Locale) -> bool {
+    // "불량이면 교환 되나요?", "what if it arrived broken?": a rule asked about, not a claim made.
+    let lower = text.to_lowercase();
+    let conditional = text.split_whitespace().any(|w| {
+        let w = w.trim_end_matches(['?', '.', '!', ',']);
+        w.ends_with('면') || w.ends_with("면요") || w.ends_with("라면")
+    }) || ["if ", "what if", "in case", "suppose"]
+        .iter()
+        .any(|c| lower.starts_with(c) || lower.contains(&format!(" {c}")));
+    if conditional && is_question(text) {
+        return true;
+    }
     let question = is_question(text);
     let rules = [
         "반품비",

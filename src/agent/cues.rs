@@ -25,6 +25,8 @@ pub struct Cues {
     how_to: Words,
     thanks: Words,
     gift: Words,
+    general: Words,
+    order_words: Words,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +124,16 @@ impl Cues {
     /// Whether the customer looks for a present (a recipient or an occasion is named).
     pub fn gift(&self, text: &str) -> bool {
         self.gift.find(text).is_some()
+    }
+
+    /// Whether the question is about how things work in general, not about one's order.
+    pub fn general(&self, text: &str) -> bool {
+        self.general.find(text).is_some()
+    }
+
+    /// Whether the message speaks of an order (its delivery, its courier, its total).
+    pub fn about_order(&self, text: &str) -> bool {
+        self.order_words.find(text).is_some()
     }
 
     /// Whether the message is a thank-you or a goodbye.

@@ -14,7 +14,7 @@
 use serde_json::json;
 
 use super::actions::{Cx, Step, commerce_down, lookup};
-use super::cues::YesNo;
+use super::cues::{self, YesNo};
 use super::{
     Agent, Confirmation, ConversationState, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Performed, Topic, Trace, Turn,
     extract,
@@ -39,10 +39,17 @@ pub(super) async fn run(cx: &Cx<'_>, action: Action, state: &mut ConversationSta
     let typed_key = state.contact.as_deref().and_then(CustomerKey::parse);
     let ordinal =
         cx.agent.cues.ordinal(text).and_then(|o| o.index(topic.orders.len())).map(|i| topic.orders[i].clone());
-    let number = extract::order_number(text)
-        .or(ordinal)
-        .or_else(|| state.pending.as_ref().and_then(|p| p.order_number.clone()))
-        .or_else(|| (topic.orders.len() == 1).then(|| topic.orders[0].clone()));
+    let pointed =
+        extract::order_number(text).or(ordinal).or_else(|| state.pending.as_ref().and_then(|p| p.order_number.clone()));
+    // The one order in play, unless a customer the channel knows names another by its items
+    // or asks for "the other one".
+    let in_play = (topic.orders.len() == 1).then(|| topic.orders[0].clone());
+    let other = cues::contains_any(text, &["다른", "나머지", "other", "another", "the rest"]);
+    let number = match (pointed, &in_play) {
+        (Some(number), _) => Some(number),
+        (None, Some(number)) if known.is_none() => Some(number.clone()),
+        _ => None,
+    };
     let key = if number.is_some() { typed_key.or(known.clone()) } else { known.clone() };
     let order = match (number, key) {
         (None, None) => {
@@ -59,10 +66,24 @@ pub(super) async fn run(cx: &Cx<'_>, action: Action, state: &mut ConversationSta
                 return cx.reply("ask_order_number", &json!({}));
             }
             Ok(mut orders) => {
+                let on_its_way = |o: &Order| {
+                    matches!(o.status, OrderStatus::Preparing | OrderStatus::Shipped | OrderStatus::OutForDelivery)
+                };
+                let active: Vec<usize> = (0..orders.len()).filter(|&i| on_its_way(&orders[i])).collect();
+                let in_play_at = in_play.as_ref().and_then(|n| orders.iter().position(|o| &o.number == n));
+                let not_shown: Vec<usize> =
+                    (0..orders.len()).filter(|&i| !topic.orders.contains(&orders[i].number)).collect();
                 if let Some(i) = described(text, &orders) {
+                    orders.swap_remove(i)
+                } else if other && not_shown.len() == 1 {
+                    orders.swap_remove(not_shown[0])
+                } else if let Some(i) = in_play_at.filter(|_| !other) {
                     orders.swap_remove(i)
                 } else if orders.len() == 1 {
                     orders.remove(0)
+                } else if action == Action::OrderStatus && active.len() == 1 && !cx.agent.cues.lists_orders(text) {
+                    // Several orders, one still on its way: "when will it come?" is about that one.
+                    orders.swap_remove(active[0])
                 } else {
                     return list(cx, action, orders, state, topic);
                 }
@@ -156,14 +177,9 @@ fn described(text: &str, orders: &[Order]) -> Option<usize> {
     let terms: Vec<String> =
         crate::commerce::search::query_terms(text).into_iter().filter(|t| t.chars().count() >= 2).collect();
     let hits = |order: &Order| {
-        let names: String = order
-            .items
-            .iter()
-            .map(|i| format!("{} {}", i.name_ko, i.name_en))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        terms.iter().filter(|t| names.contains(t.as_str())).count()
+        let names: String =
+            order.items.iter().map(|i| format!("{} {}", i.name_ko, i.name_en)).collect::<Vec<_>>().join(" ");
+        terms.iter().filter(|t| super::understand::names_word(&names, t)).count()
     };
     let scored: Vec<usize> = orders.iter().map(hits).collect();
     let best = *scored.iter().max()?;

@@ -13,8 +13,8 @@ const SHOWN: usize = 3;
 /// Matches read before the price range is applied.
 const CANDIDATES: usize = 50;
 
-/// Finds products, or answers about one shown.
-pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topic) -> Step {
+/// Finds products, or answers about one shown; `false` when no product matched at all.
+pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topic) -> (Step, bool) {
     let shown = continued.map(|t| t.products.as_slice()).unwrap_or_default();
     if !shown.is_empty() {
         let pointed = cx
@@ -25,11 +25,11 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
             .or_else(|| {
                 shown_named(cx.text, shown).filter(|_| asks_about_one(cx.text) || cx.agent.cues.follows_up(cx.text))
             })
-            .or_else(|| (shown.len() == 1 && asks_about_one(cx.text)).then_some(0));
+            .or_else(|| (asks_about_one(cx.text) && !names_products(cx.text)).then_some(0));
         if let Some(i) = pointed {
             topic.products = shown.to_vec();
             topic.budget = continued.and_then(|t| t.budget);
-            return about(cx, &shown[i]);
+            return (about(cx, &shown[i]), true);
         }
     }
     let mut budget = extract::budget(cx.text).or_else(|| continued.and_then(|t| t.budget));
@@ -58,7 +58,7 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
     }
     let found = match lookup(|| cx.agent.commerce.search_products(&query, CANDIDATES)).await {
         Ok(found) => found,
-        Err(e) => return commerce_down(&e),
+        Err(e) => return (commerce_down(&e), true),
     };
     let unseen: Vec<Product> = found.into_iter().filter(|p| !others || !shown.iter().any(|s| s.id == p.id)).collect();
     let fitting: Vec<&Product> = unseen
@@ -74,17 +74,47 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
                 price(a).total_cmp(&price(b))
             });
             let nearest = cheapest.map(|p| view(cx, p));
-            return cx.reply("over_budget", &json!({ "query": cx.text, "nearest": nearest, "budget": budget }));
+            return (cx.reply("over_budget", &json!({ "query": cx.text, "nearest": nearest, "budget": budget })), true);
         }
-        return cx.reply("no_results", &json!({ "query": cx.text }));
+        return (cx.reply("no_results", &json!({ "query": cx.text })), !unseen.is_empty());
     }
     topic.products = fitting.iter().map(|p| shown_product(p)).collect();
     let products: Vec<_> = fitting.iter().map(|p| view(cx, p)).collect();
-    cx.reply("results", &json!({ "products": products, "query": cx.text, "budget": budget }))
+    (cx.reply("results", &json!({ "products": products, "query": cx.text, "budget": budget })), true)
+}
+
+/// Whether the ask names products of its own ("do you have anything for chapped lips?").
+fn names_products(text: &str) -> bool {
+    let generic = [
+        "얼마",
+        "가격",
+        "링크",
+        "주소",
+        "재고",
+        "품절",
+        "구매",
+        "price",
+        "link",
+        "stock",
+        "available",
+        "much",
+        "how",
+        "it",
+        "that",
+        "one",
+        "그거",
+        "그건",
+        "이거",
+        "있어요",
+        "있나요",
+    ];
+    crate::commerce::search::query_terms(text)
+        .iter()
+        .any(|t| t.chars().count() >= 2 && !generic.iter().any(|g| t.contains(g)))
 }
 
 /// Whether the ask is about a product rather than for products: its price, link or stock.
-fn asks_about_one(text: &str) -> bool {
+pub(super) fn asks_about_one(text: &str) -> bool {
     cues::contains_any(
         text,
         &[

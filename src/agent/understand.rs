@@ -18,6 +18,17 @@ use crate::skills::Action;
 const CLEAR: f32 = 0.6;
 /// An ask of at most this many words may lean on the previous answer without a cue.
 const SHORT_WORDS: usize = 3;
+/// The share of an ask an article must cover to answer what the router did not understand.
+const RESCUE: f32 = 0.6;
+
+/// The enabled skill that answers from the knowledge articles, if any.
+pub(super) fn knowledge_skill(agent: &Agent, turn: &Turn<'_>) -> Option<String> {
+    turn.settings
+        .skills
+        .iter()
+        .find(|id| agent.catalog.get(id).is_some_and(|s| s.action == Action::KnowledgeAnswer))
+        .cloned()
+}
 
 /// One ask and the skill that answers it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +39,8 @@ pub(super) struct Plan {
     pub text: String,
     /// Whether the ask continues the conversation's topic rather than starting one.
     pub follow_up: bool,
+    /// How sure the router was of the skill (1 for a continued topic or an answer to a question).
+    pub confidence: f32,
 }
 
 /// The skills that answer the message, in the order asked; a handoff step when none does.
@@ -123,7 +136,13 @@ async fn one(
         trace.intent = routing.intent.clone();
         trace.confidence = routing.confidence;
     }
-    let plan = |skill: &str, follow_up: bool| Plan { skill: skill.to_owned(), text: text.to_owned(), follow_up };
+    let confidence = routing.confidence;
+    let plan = |skill: &str, follow_up: bool| Plan {
+        skill: skill.to_owned(),
+        text: text.to_owned(),
+        follow_up,
+        confidence: if follow_up { 1.0 } else { confidence },
+    };
     // "감사합니다", "thanks, bye": a few words of thanks, whatever the router makes of them.
     if agent.cues.thanks(text)
         && text.split_whitespace().count() <= 6
@@ -162,6 +181,17 @@ async fn one(
         && [last, intent].iter().all(|id| agent.catalog.get(id).is_some_and(|s| s.action.is_order()))
     {
         return Ok(plan(last, true));
+    }
+    // Not understood by the router, but plainly answered by an article: the knowledge answers.
+    if (routing.intent.is_none() || routing.confidence < LOW_CONFIDENCE)
+        && let Some(faq) = knowledge_skill(agent, turn)
+        && agent
+            .knowledge
+            .sections(text, state.locale.unwrap_or(crate::locale::Locale::Ko), None, None)
+            .first()
+            .is_some_and(|s| s.coverage >= RESCUE && s.specific > 0)
+    {
+        return Ok(plan(&faq, false));
     }
     let Some(intent) = routing.intent.clone() else {
         let near = routing.ranked.first().map(|(i, c)| format!(" (nearest: {i} at {c:.2})")).unwrap_or_default();
@@ -206,9 +236,24 @@ fn continued_topic(
     if points && (!topic.products.is_empty() || !topic.orders.is_empty()) && !elsewhere {
         return Some(topic.skill.clone());
     }
-    // An order stays the topic only through what points at it (a number, "두 번째", the items):
-    // anything else unclear after an order answer is a new question.
-    if elsewhere || skill.action.is_order() {
+    // A product just shown, named with a question about it ("장갑은 얼마예요?", "is the scarf in
+    // stock?"): whatever the router says.
+    if names_shown(text, topic) && super::products::asks_about_one(text) && !skill.action.is_order() {
+        return Some(topic.skill.clone());
+    }
+    // An order stays the topic through what points at it (a number, "두 번째", the items) or a
+    // short question in order words ("언제 도착해요?", "링크도 있어요?"); anything else unclear after
+    // an order answer is a new question.
+    if skill.action.is_order() {
+        let order_talk = agent.cues.about_order(text) && text.split_whitespace().count() <= 7;
+        let other = agent.cues.follows_up(text) && text.split_whitespace().count() <= SHORT_WORDS;
+        let routed_order = routed.and_then(|i| agent.catalog.get(i)).is_some_and(|s| s.action.is_order());
+        return ((order_talk && (!elsewhere || agent.cues.follows_up(text)))
+            || (other && !elsewhere)
+            || (routed_order && !elsewhere))
+            .then(|| topic.skill.clone());
+    }
+    if elsewhere {
         return None;
     }
     let unsure = routed.is_none() || routing.confidence < CLEAR;
@@ -229,14 +274,26 @@ pub(super) fn shown_named(text: &str, products: &[super::ShownProduct]) -> Optio
     let mut best = None;
     let mut best_hits = 0;
     for (i, p) in products.iter().enumerate() {
-        let names = format!("{} {}", p.name_ko, p.name_en).to_lowercase();
-        let hits = terms.iter().filter(|t| t.chars().count() >= 2 && names.contains(t.as_str())).count();
+        let names = format!("{} {}", p.name_ko, p.name_en);
+        let hits = terms.iter().filter(|t| names_word(&names, t)).count();
         if hits > best_hits {
             best = Some(i);
             best_hits = hits;
         }
     }
     best
+}
+
+/// Whether a product or item name holds the word: inside a Korean word (`크림` in `수분 크림`,
+/// `핸드크림`), or as the start of an English word of three letters or more (`balm` in "Lip
+/// Balm", `gloves` for "Gloves", but not `it` in "Knit").
+pub(super) fn names_word(names: &str, term: &str) -> bool {
+    let names = names.to_lowercase();
+    if term.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
+        return term.chars().count() >= 2 && names.contains(term);
+    }
+    let term = term.trim_end_matches('s');
+    term.len() >= 3 && names.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(term))
 }
 
 /// Routes with the LLM when there is one, else (or when it fails) with the embedded router.

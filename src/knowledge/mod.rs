@@ -185,18 +185,42 @@ impl Knowledge {
         only_slug: Option<&str>,
         prefer_slug: Option<&str>,
     ) -> Vec<Answer> {
+        self.sections_above(question, locale, only_slug, prefer_slug, MIN_COVERAGE)
+    }
+
+    /// [`Knowledge::sections`] with another bar than [`MIN_COVERAGE`] outside the preferred
+    /// article: lower when the router already said the message is a question for the knowledge.
+    pub fn sections_above(
+        &self,
+        question: &str,
+        locale: Locale,
+        only_slug: Option<&str>,
+        prefer_slug: Option<&str>,
+        min_coverage: f32,
+    ) -> Vec<Answer> {
         let asks = asks(question);
         let mut found: Vec<(usize, usize, f32, usize)> = Vec::new();
         for ask in asks.iter().map(String::as_str).chain((asks.len() > 1).then_some(question)) {
             if asks.len() > 1 && ask == question && !found.is_empty() {
                 break;
             }
-            let hit = match (only_slug, prefer_slug) {
-                (Some(slug), _) => self.best_in(ask, Some(slug), MIN_COVERAGE_IN_ARTICLE),
-                (None, Some(slug)) => self
-                    .best_in(ask, Some(slug), MIN_COVERAGE_IN_ARTICLE)
-                    .or_else(|| self.best_in(ask, None, MIN_COVERAGE)),
-                (None, None) => self.best_in(ask, None, MIN_COVERAGE),
+            // The second ask of a message is likely about the article the first landed on.
+            let first = found.first().map(|&(a, ..)| self.articles[a].slug.clone());
+            let prefer = prefer_slug.map(str::to_owned).or(first);
+            let in_article = MIN_COVERAGE_IN_ARTICLE.min(min_coverage);
+            let hit = match (only_slug, prefer.as_deref()) {
+                (Some(slug), _) => self.best_in(ask, Some(slug), in_article),
+                (None, Some(slug)) => {
+                    let preferred = self.best_in(ask, Some(slug), in_article);
+                    let anywhere = self.best_in(ask, None, min_coverage);
+                    match (preferred, anywhere) {
+                        // Clearly better elsewhere: "and can I pay with PayPal?" after shipping abroad.
+                        (Some(p), Some(a)) if a.2 > p.2 + 0.2 && a.3 > 0 => Some(a),
+                        (Some(p), _) => Some(p),
+                        (None, a) => a,
+                    }
+                }
+                (None, None) => self.best_in(ask, None, min_coverage),
             };
             if let Some((a, s, coverage, specific)) = hit
                 && !found.iter().any(|&(fa, fs, _, _)| self.same_section((fa, fs), (a, s)))
