@@ -155,7 +155,17 @@ pub(super) async fn run(
                 let both = format!("{} {}", previous.question, plan.text);
                 sections = agent.knowledge.sections_above(&both, locale, None, prefer, bar);
             }
-            topic.article = sections.first().map(|s| s.slug.clone());
+            // "그거 붙어요?", "does that apply too?": the section just given is what "that" is.
+            if let Some(previous) = continued.filter(|_| plan.follow_up)
+                && agent.cues.refers_back(&plan.text)
+                && let (Some(slug), Some(heading)) = (&previous.article, &previous.section)
+                && let Some(before) = agent.knowledge.section(slug, heading, locale)
+                && !sections.iter().any(|s| s.slug == before.slug && s.heading == before.heading)
+            {
+                sections.insert(0, before);
+            }
+            topic.article = sections.last().map(|s| s.slug.clone());
+            topic.section = sections.last().and_then(|s| s.heading.clone());
             knowledge(&cx, &sections).await
         }
         Action::Handoff => Step::handoff(HandoffReason::ExplicitRequest, "the customer asked for a person"),

@@ -116,6 +116,11 @@ impl Cues {
         self.follow_up.find(text).is_some()
     }
 
+    /// Whether the message points back at what was just said ("그거", "that").
+    pub fn refers_back(&self, text: &str) -> bool {
+        contains_any(text, &["그거", "그건", "그것", "그게", "그것도", "이것도", "it", "that", "those", "this"])
+    }
+
     /// Whether the customer asks for the list of their orders.
     pub fn lists_orders(&self, text: &str) -> bool {
         self.order_list.find(text).is_some()

@@ -134,6 +134,9 @@ pub struct Topic {
     /// The knowledge article answered from, by slug.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub article: Option<String>,
+    /// The section of it answered last, by heading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
     /// The products shown, in the order shown.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<ShownProduct>,

@@ -337,6 +337,15 @@ impl Knowledge {
         out
     }
 
+    /// The section of the article `slug` with this heading (in any of its languages), given in
+    /// `locale` when the article exists in it.
+    pub fn section(&self, slug: &str, heading: &str, locale: Locale) -> Option<Answer> {
+        self.articles.iter().enumerate().filter(|(_, a)| a.slug == slug).find_map(|(a, article)| {
+            let s = article.sections.iter().position(|s| s.heading.as_deref() == Some(heading))?;
+            Some(self.answer_at(a, s, locale, 0.0))
+        })
+    }
+
     /// The first section of the article `slug`, in `locale` when it exists in it.
     pub fn first_section(&self, slug: &str, locale: Locale) -> Option<Answer> {
         let a = self
@@ -392,8 +401,30 @@ pub fn asks(question: &str) -> Vec<String> {
     {
         parts = parts.iter().flat_map(|p| p.split(separator).map(str::to_owned).collect::<Vec<_>>()).collect();
     }
+    // Korean joins two questions with a clause ending: "배송비 얼마고 얼마 이상이면 무료예요".
+    let parts: Vec<String> = parts.iter().flat_map(|p| split_clauses(p)).collect();
     let parts: Vec<String> = parts.into_iter().map(|p| p.trim().to_owned()).filter(|p| !tokens(p).is_empty()).collect();
     if parts.is_empty() { vec![question.to_owned()] } else { parts }
+}
+
+/// A Korean sentence split after words that end a clause (`얼마고`, `되는데`), each piece keeping
+/// at least one word of its own before and after.
+fn split_clauses(text: &str) -> Vec<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        current.push(word);
+        let ends = ["고", "는데", "은데", "인데"].iter().any(|e| word.ends_with(e)) && word.chars().count() >= 2;
+        if ends && i + 1 < words.len() {
+            out.push(current.join(" "));
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        out.push(current.join(" "));
+    }
+    out
 }
 
 /// Reads one article; errors carry the 1-based line.
@@ -451,7 +482,9 @@ mod tests {
             let (a, s) = k.passages[doc];
             println!("{coverage:.2} {} / {:?}", k.articles[a].slug, k.articles[a].sections[s].heading);
         }
-        println!("{:#?}", k.sections(&q, locale, None, None));
+        let bar = std::env::var("BAR").ok().and_then(|b| b.parse().ok()).unwrap_or(MIN_COVERAGE);
+        println!("{:?}", asks(&q));
+        println!("{:#?}", k.sections_above(&q, locale, None, None, bar));
     }
 
     #[test]
