@@ -208,6 +208,35 @@ fn the_scenario_scripts_pass() {
     assert!(summary["turns"].as_u64().unwrap() >= 30);
 }
 
+/// The dialogue development set: multi-turn conversations written from the customer's side. The
+/// share of conversations in which every turn passes must not fall below what the agent reached;
+/// the figure is printed.
+#[test]
+fn the_dialogue_set_does_not_regress() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/dialogues");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 80, "{} dialogues", files.len());
+    let out = Command::new(env!("CARGO_BIN_EXE_sangdam")).arg("simulate").arg("--json").args(&files).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(out.status.code(), Some(2), "a broken script: {}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let (resolved, conversations) = (summary["resolved"].as_u64().unwrap(), summary["conversations"].as_u64().unwrap());
+    let share = resolved as f64 / conversations as f64;
+    println!("{resolved} of {conversations} dialogues resolved ({:.1}%)", 100.0 * share);
+    let failing: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|t| t["failures"].as_array().is_some_and(|f| !f.is_empty()))
+        .map(|t| format!("{}#{}: {}", t["file"], t["turn"], t["failures"]))
+        .collect();
+    assert!(share >= 0.58, "{resolved} of {conversations} resolved; failing turns:\n{}", failing.join("\n"));
+}
+
 /// A handoff in a script shows the ticket it would create (and sends nothing anywhere).
 #[test]
 fn simulate_shows_the_ticket_a_handoff_would_create() {
