@@ -52,9 +52,26 @@ pub fn truncate(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at)
 }
 
+/// A local date written as RFC 3339 writes one, `YYYY-MM-DD` exactly (what the API document calls
+/// the `date` format); chrono alone would also take a one-digit month or a five-digit year.
+pub fn parse_date(value: &str) -> Option<chrono::NaiveDate> {
+    let b = value.as_bytes();
+    let shape = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+    let digits = b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    (shape && digits).then(|| chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()).flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_read_in_the_one_form_rfc_3339_gives() {
+        assert_eq!(parse_date("2026-02-28"), chrono::NaiveDate::from_ymd_opt(2026, 2, 28));
+        for not_one in ["2026-2-28", "2026-02-30", " 2026-02-28", "+2026-02-28", "20260-02-2", "2026/02/28", ""] {
+            assert_eq!(parse_date(not_one), None, "{not_one:?}");
+        }
+    }
 
     #[test]
     fn fixed_clock_moves_only_when_told() {

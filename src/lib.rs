@@ -29,5 +29,6 @@ pub mod skills;
 pub mod sms;
 pub mod store;
 pub mod telemetry;
+pub mod text;
 pub mod webchat;
 pub mod workspaces;

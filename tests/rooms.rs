@@ -599,6 +599,11 @@ async fn consoles_hear_the_rooms_they_may_see(backend: Backend) {
     };
     let mut a_console = console(a.clone()).await;
     let mut b_console = console(b.clone()).await;
+    // Each stream opens by saying it is listening.
+    for console in [&mut a_console, &mut b_console] {
+        let ready = console.next(5).await;
+        assert_eq!((ready.event.as_deref(), ready.data.as_str()), (Some("ready"), "{}"));
+    }
     assert_eq!(act(&app, &a, &mine, "receive", None).await.0, 200);
     let event = a_console.next(5).await;
     assert_eq!(event.event.as_deref(), Some("room"));

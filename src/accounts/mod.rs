@@ -80,13 +80,17 @@ impl Principal {
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
     /// Login name (3–64 characters: letters, digits, `.`, `_`, `-`, `@`).
+    #[schemars(regex(pattern = service::LOGIN_PATTERN))]
     pub login: String,
     /// Password: 10 to 256 characters, at least 4 different ones, not containing the login and
-    /// not on the list of common passwords.
+    /// not on the list of common passwords (422 `weak_password` otherwise).
+    #[schemars(length(min = policy::MIN_CHARS, max = policy::MAX_CHARS))]
     pub password: String,
-    /// Display name.
+    /// Display name (1–100 printable characters, not blank; stored trimmed).
+    #[schemars(length(max = service::MAX_NAME_CHARS), regex(pattern = crate::text::LINE_PATTERN))]
     pub name: String,
     /// `manager` or `agent`; a workspace has exactly one `admin`.
+    #[schemars(with = "RegisteredRole")]
     pub role: Role,
     /// The responsible admin or manager. Agents default to the admin; managers always report to
     /// the admin.
@@ -94,15 +98,29 @@ pub struct NewAccount {
     pub manager_id: Option<AccountId>,
 }
 
+/// The roles an account can be registered with, as the document states them (the admin exists
+/// from the first start and there is only one).
+#[derive(JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum RegisteredRole {
+    /// Works rooms and sees the history of the agents they manage.
+    Manager,
+    /// Only chats.
+    Agent,
+}
+
 /// Body of `PATCH /v1/accounts/{id}`; every field optional.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
-    /// New display name.
+    /// New display name (1–100 printable characters, not blank; stored trimmed).
+    #[schemars(length(max = service::MAX_NAME_CHARS), regex(pattern = crate::text::LINE_PATTERN))]
     pub name: Option<String>,
     /// New password, under the same rules as at registration. Changing one's own needs
     /// `current_password` and revokes the account's other tokens; an admin setting another
     /// account's password revokes all of that account's tokens.
+    #[schemars(length(min = policy::MIN_CHARS, max = policy::MAX_CHARS))]
     pub password: Option<String>,
     /// The caller's current password; required to change one's own password.
     pub current_password: Option<String>,

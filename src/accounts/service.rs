@@ -145,9 +145,10 @@ pub async fn list(store: &dyn Store, caller: &Principal) -> Result<Vec<Account>>
     })
 }
 
-/// One account, if the caller may see it (anyone may see their own).
+/// One account, if the caller may see it (anyone may see their own). A deleted account is gone
+/// from its own address; the list and the rooms' history still name it.
 pub async fn get(store: &dyn Store, caller: &Principal, id: AccountId) -> Result<Account> {
-    let account = store.account(caller.workspace_id, id).await?;
+    let account = live(store.account(caller.workspace_id, id).await?)?;
     let visible = id == caller.account_id
         || caller.role == Role::Admin
         || (caller.role == Role::Manager && account.manager_id == Some(caller.account_id));
@@ -171,7 +172,7 @@ pub async fn update(
     if !own || admin_only {
         caller.require(Permission::ManageAccounts)?;
     }
-    let current = store.account(caller.workspace_id, id).await?;
+    let current = live(store.account(caller.workspace_id, id).await?)?;
     if let Some(role) = patch.role.filter(|role| *role != current.role) {
         return Err(AccountError::RoleConversion { from: current.role.as_str(), to: role.as_str() });
     }
@@ -314,6 +315,11 @@ pub fn normalise_login(login: &str) -> String {
     login.trim().to_ascii_lowercase()
 }
 
+/// `account`, unless it was deleted: then it is not found.
+fn live(account: Account) -> Result<Account> {
+    if account.deleted_at.is_some() { Err(AccountError::NotFound) } else { Ok(account) }
+}
+
 async fn valid_manager(store: &dyn Store, caller: &Principal, id: AccountId) -> Result<AccountId> {
     match store.account(caller.workspace_id, id).await {
         Ok(m) if m.role != Role::Agent && m.deleted_at.is_none() => Ok(m.id),
@@ -323,6 +329,12 @@ async fn valid_manager(store: &dyn Store, caller: &Principal, id: AccountId) -> 
         Err(e) => Err(e.into()),
     }
 }
+
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// What a login may be, as a JSON Schema pattern: the rule [`valid_login`] checks.
+pub const LOGIN_PATTERN: &str = "^[A-Za-z0-9._@-]{3,64}$";
 
 /// A login: 3–64 characters of letters, digits, `.`, `_`, `-` and `@`.
 pub fn valid_login(login: &str) -> Result<String> {
@@ -335,12 +347,12 @@ pub fn valid_login(login: &str) -> Result<String> {
     Ok(login.to_owned())
 }
 
+/// A display name: at most [`MAX_NAME_CHARS`] printable characters, not blank; stored trimmed.
 fn valid_name(name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.chars().count() > MAX_NAME_CHARS || !crate::text::is_line(name) {
         return Err(AccountError::Invalid("name: give 1 to 100 printable characters".into()));
     }
-    Ok(name.to_owned())
+    Ok(name.trim().to_owned())
 }
 
 fn internal(e: anyhow::Error) -> AccountError {

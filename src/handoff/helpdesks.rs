@@ -166,8 +166,11 @@ impl Helpdesks<'_> {
         let mut max_attempts = existing.as_ref().map_or(DEFAULT_MAX_ATTEMPTS, |h| h.max_attempts);
         for (key, value) in body {
             if key == "max_attempts" {
-                max_attempts = value
-                    .as_i64()
+                // A whole number, `3.0` included, as JSON Schema counts one.
+                let whole = value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= 1e15);
+                #[allow(clippy::cast_possible_truncation)]
+                let number = value.as_i64().or(whole.map(|f| f as i64));
+                max_attempts = number
                     .filter(|n| (1..=MAX_MAX_ATTEMPTS).contains(n))
                     .ok_or_else(|| invalid("max_attempts", format!("a whole number from 1 to {MAX_MAX_ATTEMPTS}")))?;
                 continue;

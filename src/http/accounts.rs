@@ -13,7 +13,7 @@ use aide::openapi::{Operation, Response as DocResponse};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
+use super::error::{ApiError, refusal};
 use super::extract::{ApiJson, ApiPath, Operator, ReaderLocale};
 use super::{ApiResult, AppState, Created, IdPath};
 use crate::accounts::auth::ClientAddress;
@@ -236,10 +236,17 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/accounts",
             post_with(create, |op| {
-                op.tag("accounts").summary("Register a manager or agent (admin); starts uncertified").description(
-                    "409 `login_taken` when this workspace already has the login in any case; other \
+                let op =
+                    op.tag("accounts").summary("Register a manager or agent (admin); starts uncertified").description(
+                        "409 `login_taken` when this workspace already has the login in any case; other \
                      workspaces' logins do not matter. 422 `weak_password` (in the language of \
                      `Accept-Language`) when the password breaks the rules.",
+                    );
+                refusal::<422>(
+                    op,
+                    "`weak_password`: fewer than 4 different characters, the login inside it, or a common \
+                     password; `invalid_account`: `manager_id` names no admin or manager of this workspace, or \
+                     a manager is given one other than the admin",
                 )
             })
             .get_with(list, |op| op.tag("accounts").summary("Accounts the caller may see")),
@@ -248,6 +255,16 @@ pub fn routes() -> ApiRouter<AppState> {
             "/v1/accounts/{id}",
             get_with(get, |op| op.tag("accounts").summary("One account"))
                 .patch_with(update, |op| {
+                    let op = refusal::<400>(
+                        op,
+                        "`current_password_required`: one's own password is changed without `current_password`",
+                    );
+                    let op = refusal::<422>(
+                        op,
+                        "`weak_password`, as at registration; `invalid_account`: the manager of an account that is \
+                         not an agent, a `manager_id` that is no admin or manager, or a `role` other than the \
+                         account's own",
+                    );
                     op.tag("accounts").summary("Change name, password, counselling or manager").description(
                         "Changing one's own password needs `current_password` (400 `current_password_required`, \
                          403 `wrong_password`) and revokes the account's other tokens; the token making the \
@@ -257,7 +274,8 @@ pub fn routes() -> ApiRouter<AppState> {
                     )
                 })
                 .delete_with(delete, |op| {
-                    op.tag("accounts").summary("Delete an account holding no open rooms (admin)")
+                    let op = op.tag("accounts").summary("Delete an account holding no open rooms (admin)");
+                    refusal::<422>(op, "`invalid_account`: the admin account cannot be deleted")
                 }),
         )
         .api_route(
@@ -269,7 +287,9 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/accounts/{id}/uncertify",
             post_with(uncertify, |op| {
-                op.tag("accounts").summary("Uncertify an account holding no open rooms; its tokens stop working")
+                let op =
+                    op.tag("accounts").summary("Uncertify an account holding no open rooms; its tokens stop working");
+                refusal::<422>(op, "`invalid_account`: the admin account cannot be uncertified")
             }),
         )
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, refusal};
 use super::extract::{ApiJson, ApiPath, Operator};
 use super::{ApiResult, AppState};
 use crate::accounts::Permission;
@@ -19,6 +19,7 @@ use crate::rooms::inbound;
 #[derive(Deserialize, JsonSchema)]
 struct ChannelPath {
     /// `webchat` or `sms`.
+    #[schemars(with = "ChannelKind")]
     channel: String,
 }
 
@@ -180,6 +181,23 @@ async fn verify_sms(State(s): State<AppState>, op: Operator) -> ApiResult<Json<L
     Ok(Json(s.launcher().verify_sms(op.principal.account_id, op.principal.workspace_id).await?))
 }
 
+/// The preview's text is checked here, as a customer's message is (1–4000 characters, not blank,
+/// no control characters but line breaks and tabs): the document states it on the request type.
+pub(super) fn document_preview_text(api: &mut aide::openapi::OpenApi) {
+    let text = api
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut("PreviewRequest"))
+        .and_then(|s| s.json_schema.as_object_mut())
+        .and_then(|s| s.get_mut("properties"))
+        .and_then(|p| p.get_mut("text"))
+        .and_then(|t| t.as_object_mut());
+    if let Some(text) = text {
+        text.insert("maxLength".into(), crate::rooms::MAX_TEXT_CHARS.into());
+        text.insert("pattern".into(), crate::text::TEXT_PATTERN.into());
+    }
+}
+
 /// The channel routes.
 pub fn routes() -> ApiRouter<AppState> {
     ApiRouter::new()
@@ -189,6 +207,12 @@ pub fn routes() -> ApiRouter<AppState> {
                 op.tag("channels").summary("A channel's settings and launch checklist; for webchat with its widget key")
             })
             .patch_with(configure, |op| {
+                let op = refusal::<422>(
+                    op,
+                    "`invalid_settings`: a setting of the other channel, a skill that does not exist or does not \
+                     run on this channel, a helpdesk without action `helpdesk`, or a value the setting's rule \
+                     refuses (see each field)",
+                );
                 op.tag("channels").summary("Change a channel's settings").description(
                     "Partial update: absent fields stay, `null` clears. Changing the Twilio settings verifies them \
                      with Twilio first. While the agent is live, a change that would break a required checklist \

@@ -72,6 +72,8 @@ async fn events(
     let console = s.hub.console(op.principal.workspace_id);
     let scope = s.counselors().scope(&op.principal).await.map_err(ApiError::from)?;
     let (tx, rx) = mpsc::channel(64);
+    // The first event says the stream is listening: what the console reads after it is not missed.
+    let _ = tx.try_send(Ok(Event::default().event("ready").data("{}")));
     tokio::spawn(async move {
         feed(s, op.principal, scope, console, tx).await;
         // The stream's place is free once its feeder stops: the console went away or the server stops.
@@ -195,8 +197,9 @@ pub fn routes() -> ApiRouter<AppState> {
         "/v1/rooms/events",
         get_with(events, |op| {
             op.tag("rooms").summary("Live room changes for the counselor console (server-sent events)").description(
-                "`text/event-stream` of the rooms the caller may see. Events are named `room` (status, counselor \
-                 or flags changed), `message` (a message arrived; `seq` is its position) and `alarm` (an alarm \
+                "`text/event-stream` of the rooms the caller may see. The first event, `ready` (data `{}`), says \
+                 the stream is listening: lists read after it miss no change. Then events are named `room` \
+                 (status, counselor or flags changed), `message` (a message arrived; `seq` is its position) and `alarm` (an alarm \
                  went off); the data is the room's current state as JSON. `gone` (data `{\"room_id\"}` only) \
                  names, once, a room that changed out of the caller's sight: a colleague received it, or it \
                  was transferred away. `reload` means events were missed: read the lists again.",

@@ -127,6 +127,15 @@ impl OperationOutput for ApiError {
     }
 }
 
+/// Documents a refusal that depends on what the workspace holds or on the time, which no request
+/// schema can rule out: `N` with the error shape and `why`.
+pub fn refusal<'t, const N: u16>(
+    op: aide::transform::TransformOperation<'t>,
+    why: &'static str,
+) -> aide::transform::TransformOperation<'t> {
+    op.response_with::<N, Json<ErrorBody>, _>(|r| r.description(why))
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -1,20 +1,24 @@
 //! Routes: helpdesk integrations, the handoff list with its dead letters, and the test handoff.
 
+use aide::OperationInput;
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
+use aide::generate::GenContext;
+use aide::openapi::{Operation, ReferenceOr};
 use axum::Json;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, refusal};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Operator};
 use super::{ApiResult, AppState, IdPath};
 use crate::accounts::Permission;
 use crate::channels::ChannelKind;
 use crate::handoff::adapter::Field;
-use crate::handoff::helpdesks::{HelpdeskError, HelpdeskView, TestHandoff};
+use crate::handoff::helpdesks::{HelpdeskError, HelpdeskView, MAX_MAX_ATTEMPTS, TestHandoff};
 use crate::handoff::ticket::TicketCustomer;
 use crate::handoff::{Handoff, HandoffState};
 use crate::ids::HandoffId;
@@ -28,6 +32,7 @@ struct NamePath {
 #[derive(Deserialize, JsonSchema)]
 struct ChannelPath {
     /// `webchat` or `sms`.
+    #[schemars(with = "ChannelKind")]
     channel: String,
 }
 
@@ -59,10 +64,12 @@ struct AdapterView {
 #[serde(deny_unknown_fields)]
 struct HandoffQuery {
     /// `pending`, `delivered`, `dead` or `queued`.
+    #[schemars(with = "Option<HandoffState>")]
     state: Option<String>,
     /// Paging: only handoffs older than this one.
     before: Option<HandoffId>,
     /// At most this many (1 to 200, default 50).
+    #[schemars(range(min = 1, max = 200))]
     limit: Option<i64>,
 }
 
@@ -70,6 +77,65 @@ struct HandoffQuery {
 #[derive(Serialize, JsonSchema)]
 struct HandoffList {
     handoffs: Vec<Handoff>,
+}
+
+/// The test handoff's body, which may be left out: an empty one uses the default test requester.
+struct TestBody(TestRequest);
+
+impl<S: Send + Sync> FromRequest<S> for TestBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError::new(e.status(), "invalid_body", format!("could not read the body: {}", e.body_text()))
+        })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(TestBody(TestRequest::default()));
+        }
+        serde_json::from_slice(&body).map(TestBody).map_err(|e| {
+            let code = if e.is_data() { "invalid_body" } else { "malformed_json" };
+            let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+            ApiError::new(status, code, format!("the test requester: {e}"))
+        })
+    }
+}
+
+impl OperationInput for TestBody {
+    fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
+        ApiJson::<TestRequest>::operation_input(ctx, operation);
+        if let Some(ReferenceOr::Item(body)) = &mut operation.request_body {
+            body.required = false;
+        }
+    }
+}
+
+/// Body of `PUT /v1/helpdesks/{name}`: the adapter's settings, all strings (`GET /v1/helpdesks`
+/// names them per adapter), and `max_attempts`.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct HelpdeskSettings(serde_json::Map<String, serde_json::Value>);
+
+impl JsonSchema for HelpdeskSettings {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HelpdeskSettings".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "The adapter's settings, all strings (`GET /v1/helpdesks` names them per adapter), and \
+                            `max_attempts`.",
+            "type": "object",
+            "properties": {
+                "max_attempts": {
+                    "description": "Attempts at creating a ticket before it is dead-lettered (default 5).",
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_MAX_ATTEMPTS,
+                }
+            },
+            "additionalProperties": { "type": "string" },
+        })
+    }
 }
 
 /// Who the test ticket comes from.
@@ -111,7 +177,7 @@ async fn put(
     State(s): State<AppState>,
     op: Operator,
     ApiPath(p): ApiPath<NamePath>,
-    ApiJson(body): ApiJson<serde_json::Map<String, serde_json::Value>>,
+    ApiJson(HelpdeskSettings(body)): ApiJson<HelpdeskSettings>,
 ) -> ApiResult<Json<HelpdeskView>> {
     op.principal.require(Permission::ConfigureChannels).map_err(ApiError::from)?;
     let ws = op.principal.workspace_id;
@@ -202,23 +268,13 @@ async fn test_handoff(
     State(s): State<AppState>,
     op: Operator,
     ApiPath(p): ApiPath<ChannelPath>,
-    body: axum::body::Bytes,
+    TestBody(body): TestBody,
 ) -> ApiResult<Json<TestHandoff>> {
     op.principal.require(Permission::OperateChannels).map_err(ApiError::from)?;
     let ws = op.principal.workspace_id;
     let kind = ChannelKind::parse(&p.channel)
         .ok_or_else(|| ApiError::not_found(format!("no channel {:?}; channels are webchat and sms", p.channel)))?;
     let channel = s.store.channel(ws, kind).await?;
-    // The body is optional: an empty one uses the default test requester.
-    let body: TestRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        TestRequest::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| {
-            let code = if e.is_data() { "invalid_body" } else { "malformed_json" };
-            let status = if e.is_data() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
-            ApiError::new(status, code, format!("the test requester: {e}"))
-        })?
-    };
     let requester = TicketCustomer {
         id: format!("test-{}", op.principal.account_id),
         name: body.name.unwrap_or_else(|| "sangdam test".to_owned()),
@@ -250,6 +306,11 @@ pub fn routes() -> ApiRouter<AppState> {
             "/v1/helpdesks/{name}",
             get_with(get, |op| op.tag("handoff").summary("One helpdesk integration (secrets are never returned)"))
                 .put_with(put, |op| {
+                    let op = refusal::<422>(
+                        op,
+                        "`invalid_settings` and the like: a setting this helpdesk does not take or a value it \
+                         refuses, `secret_required`, or the helpdesk's check failing",
+                    );
                     op.tag("handoff")
                         .summary("Set up a helpdesk integration and check it with the helpdesk")
                         .description(

@@ -193,7 +193,17 @@ macro_rules! non_json {
         }
     };
 }
-non_json!(EventStream, "text/event-stream", "A stream of server-sent events; see the description.", {"type": "string"});
+non_json!(EventStream, "text/event-stream", "A stream of server-sent events; see the description.", {
+    "description": "One event: its name, its data (JSON) and, where the stream can be resumed, its id.",
+    "type": "object",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {"type": "string"},
+        "id": {"type": "string"},
+        "retry": {"type": "integer"}
+    },
+    "required": ["event", "data"]
+});
 non_json!(PlainText, "text/plain", "Prometheus text exposition format 0.0.4.", {"type": "string"});
 non_json!(Script, "application/javascript", "The script.", {"type": "string"});
 non_json!(OpenApiDocument, "application/json", "An OpenAPI 3 document.", {"type": "object"});
@@ -234,6 +244,7 @@ pub fn router(state: AppState, max_body_bytes: usize, admission: Arc<limits::Adm
         )
         .finish_api(&mut api);
     document_security(&mut api);
+    channels::document_preview_text(&mut api);
     let doc = axum::body::Bytes::from(serde_json::to_vec(&api).unwrap_or_else(|_| b"{}".to_vec()));
     // A 405 is answered by each route itself (inside its layers, so CORS preflights still reach
     // the webchat CORS layer) and turned into the JSON error shape here.

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, refusal};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Operator};
 use super::{ApiResult, AppState, IdPath};
 use crate::ids::AccountId;
@@ -22,6 +22,7 @@ struct DayPath {
     /// The counselor's account id.
     id: AccountId,
     /// The local date, `YYYY-MM-DD`.
+    #[schemars(with = "NaiveDate")]
     date: String,
 }
 
@@ -30,8 +31,10 @@ struct DayPath {
 #[serde(deny_unknown_fields)]
 struct DaysQuery {
     /// First local date, `YYYY-MM-DD` (default today).
+    #[schemars(with = "Option<NaiveDate>")]
     from: Option<String>,
     /// Last local date, `YYYY-MM-DD` (default 30 days after `from`).
+    #[schemars(with = "Option<NaiveDate>")]
     to: Option<String>,
 }
 
@@ -42,8 +45,8 @@ struct DayList {
 }
 
 fn date(name: &str, value: &str, status: StatusCode, code: &'static str) -> ApiResult<NaiveDate> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::new(status, code, format!("{name}: {value:?} is not a date YYYY-MM-DD")))
+    crate::clock::parse_date(value)
+        .ok_or_else(|| ApiError::new(status, code, format!("{name}: {value:?} is not a date YYYY-MM-DD")))
 }
 
 fn query_date(name: &str, value: Option<String>) -> ApiResult<Option<NaiveDate>> {
@@ -113,7 +116,12 @@ pub fn routes() -> ApiRouter<AppState> {
                 op.tag("rooms").summary("How rooms entering the queue are distributed (admin, managers)")
             })
             .patch_with(set_distribution, |op| {
-                op.tag("rooms").summary("Change distribution: method, working hours, days off, time zone (admin)")
+                let op =
+                    op.tag("rooms").summary("Change distribution: method, working hours, days off, time zone (admin)");
+                refusal::<422>(
+                    op,
+                    "`invalid_body`: a span that does not end after it starts, or spans of a day that overlap",
+                )
             }),
         )
         .api_route(
@@ -133,13 +141,21 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/accounts/{id}/days",
             get_with(days, |op| {
-                op.tag("rooms").summary("A counselor's planned days: unavailable dates and breaks (admin, managers)")
+                let op = op
+                    .tag("rooms")
+                    .summary("A counselor's planned days: unavailable dates and breaks (admin, managers)");
+                refusal::<400>(op, "`invalid_query`: `to` before `from` (today by default), or more than 366 days")
             }),
         )
         .api_route(
             "/v1/accounts/{id}/days/{date}",
             put_with(set_day, |op| {
-                op.tag("rooms").summary("Plan a counselor's day: `{available, breaks:[{start,end}]}`")
+                let op = op.tag("rooms").summary("Plan a counselor's day: `{available, breaks:[{start,end}]}`");
+                refusal::<422>(
+                    op,
+                    "`invalid_body`: a break that does not end after it starts, breaks that overlap, or breaks on \
+                     an unavailable day",
+                )
             })
             .delete_with(delete_day, |op| {
                 op.tag("rooms").summary("Remove a day's plan: an ordinary working day again")

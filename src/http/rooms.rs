@@ -10,15 +10,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::error::ApiError;
+use super::error::{ApiError, refusal};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Operator};
 use super::{ApiResult, AppState, Created, IdPath};
 use crate::ids::{AccountId, MessageId, RoomId};
-use crate::rooms::Room;
-use crate::rooms::counselor::actions::TransferTarget;
+use crate::rooms::counselor::actions::{MAX_CATEGORY_CHARS, MAX_NOTE_CHARS, TransferTarget};
 use crate::rooms::counselor::edit::RoomPatch;
-use crate::rooms::counselor::view::{ListFilter, RoomDetail, RoomView};
+use crate::rooms::counselor::view::{ListFilter, MAX_QUERY_CHARS, RoomDetail, RoomView};
 use crate::rooms::queue::{RoomCounts, SearchField, Sort, Tab};
+use crate::rooms::{MAX_TEXT_CHARS, Room};
 
 /// `GET /v1/rooms` parameters.
 #[derive(Deserialize, JsonSchema)]
@@ -27,7 +27,8 @@ struct ListQuery {
     /// The tab: `bot`, `waiting` (the default), `received`, `inquiry`, `answered`, `in_progress`,
     /// `closed`, `hold` or `alarm`.
     status: Option<Tab>,
-    /// A search term (up to 200 characters).
+    /// A search term (up to 200 characters; blank searches nothing).
+    #[schemars(length(max = MAX_QUERY_CHARS))]
     q: Option<String>,
     /// What `q` is matched against: `content` (the default; substring, any case), `customer_id`,
     /// `customer_tag`, `room_tag`, `name`, `phone` or `email` (exact).
@@ -40,10 +41,13 @@ struct ListQuery {
     flag: Option<bool>,
     /// Closed tab: closed on or after this local date, `YYYY-MM-DD` (default today, in the
     /// workspace's time zone).
+    #[schemars(with = "Option<NaiveDate>")]
     from: Option<String>,
     /// Closed tab: closed on or before this local date, `YYYY-MM-DD`.
+    #[schemars(with = "Option<NaiveDate>")]
     to: Option<String>,
     /// At most this many rooms (1 to 200, default 50).
+    #[schemars(range(min = 1, max = 200))]
     limit: Option<i64>,
     /// Paging: the rooms after this one in the chosen order.
     after: Option<RoomId>,
@@ -65,9 +69,12 @@ struct TransferTargets {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Reply {
-    /// The reply (1–4000 characters; texts are shortened to the SMS channel's segment cap).
+    /// The reply (1–4000 characters, not blank; line breaks and tabs are the only control
+    /// characters allowed). Texts are shortened to the SMS channel's segment cap.
+    #[schemars(length(max = MAX_TEXT_CHARS), regex(pattern = crate::text::TEXT_PATTERN))]
     text: String,
-    /// The sender's unique id for this message.
+    /// The sender's unique id for this message (1–100 printable ASCII characters).
+    #[schemars(regex(pattern = crate::rooms::inbound::CLIENT_ID_PATTERN))]
     client_message_id: Option<String>,
 }
 
@@ -93,7 +100,7 @@ struct Sent {
 struct Alarm {
     /// When the alarm goes off (RFC 3339, in the future); `null` clears it.
     #[serde(deserialize_with = "present")]
-    #[schemars(with = "Option<DateTime<Utc>>")]
+    #[schemars(with = "Option<DateTime<Utc>>", required)]
     at: Option<DateTime<Utc>>,
 }
 
@@ -114,17 +121,19 @@ struct Transfer {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct WrapUpBody {
-    /// Consultation category (1–100 characters).
+    /// Consultation category (1–100 printable characters, not blank; stored trimmed).
+    #[schemars(length(max = MAX_CATEGORY_CHARS), regex(pattern = crate::text::LINE_PATTERN))]
     category: String,
     /// Free note (up to 2000 characters).
     #[serde(default)]
+    #[schemars(length(max = MAX_NOTE_CHARS))]
     note: String,
 }
 
 fn local_date(name: &str, value: Option<String>) -> ApiResult<Option<NaiveDate>> {
     value
         .map(|v| {
-            NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+            crate::clock::parse_date(&v).ok_or_else(|| {
                 ApiError::new(
                     axum::http::StatusCode::BAD_REQUEST,
                     "invalid_query",
@@ -249,6 +258,11 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/rooms",
             get_with(list, |op| {
+                let op = refusal::<400>(
+                    op,
+                    "`invalid_query`: `from` or `to` on a tab other than `closed`, `to` before `from` (today by \
+                     default), or a wider window than the history search allows",
+                );
                 op.tag("rooms").summary("One tab of the room list, as far as the caller may see").description(
                     "The admin sees every room; a manager the waiting list, rooms with the AI agent, their own \
                      rooms and their agents'; an agent the waiting list and their own rooms. `status` defaults to \
@@ -297,11 +311,18 @@ pub fn routes() -> ApiRouter<AppState> {
         .api_route("/v1/rooms/{id}/unhold", post_with(unhold, action("Release the room's hold")))
         .api_route(
             "/v1/rooms/{id}/alarm",
-            post_with(alarm, action("Set the room's alarm `{\"at\": RFC 3339}` in the future; `null` clears it")),
+            post_with(alarm, |op| {
+                let op = action("Set the room's alarm `{\"at\": RFC 3339}` in the future; `null` clears it")(op);
+                refusal::<422>(op, "`invalid_body`: `at` is not in the future, or more than 366 days ahead")
+            }),
         )
         .api_route(
             "/v1/rooms/{id}/transfer",
             post_with(transfer, |op| {
+                let op = refusal::<422>(
+                    op,
+                    "`invalid_body`: `to` names no account of this workspace, or a deleted or uncertified one",
+                );
                 op.tag("rooms").summary("Give the room to another counselor").description(
                     "An agent may give a room to their manager or an agent of the same manager; across groups \
                      only the group's manager (or the admin) may transfer (403). A waiting room given by a manager \

@@ -22,6 +22,7 @@ const EXAMPLES_SHOWN: usize = 3;
 #[serde(deny_unknown_fields)]
 struct SkillQuery {
     /// Only the skills that run on this channel: `webchat` or `sms`.
+    #[schemars(with = "Option<ChannelKind>")]
     channel: Option<String>,
 }
 

@@ -1,5 +1,7 @@
 //! Routes: Twilio's webhooks for the SMS channel (form posts signed with `X-Twilio-Signature`).
 
+use std::marker::PhantomData;
+
 use aide::OperationInput;
 use aide::axum::ApiRouter;
 use aide::axum::routing::post_with;
@@ -16,10 +18,11 @@ use super::{ApiResult, AppState};
 use crate::channels::ChannelKind;
 use crate::sms::inbound::{self, SmsContext, Webhook};
 
-/// A Twilio webhook: the raw form parameters, the URL they were signed for and the signature.
-struct TwilioWebhook(Webhook);
+/// A Twilio webhook: the raw form parameters, the URL they were signed for and the signature;
+/// `Form` is how the document states the parameters the route reads.
+struct TwilioWebhook<Form>(Webhook, PhantomData<Form>);
 
-impl FromRequest<AppState> for TwilioWebhook {
+impl<Form> FromRequest<AppState> for TwilioWebhook<Form> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -44,7 +47,7 @@ impl FromRequest<AppState> for TwilioWebhook {
         let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).map_err(|e| {
             ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("the form body is malformed: {e}"))
         })?;
-        Ok(TwilioWebhook(Webhook { url: format!("{}{path}", state.public_url), params, signature }))
+        Ok(TwilioWebhook(Webhook { url: format!("{}{path}", state.public_url), params, signature }, PhantomData))
     }
 }
 
@@ -53,21 +56,50 @@ impl FromRequest<AppState> for TwilioWebhook {
 #[allow(dead_code)]
 #[schemars(rename_all = "PascalCase")]
 struct InboundForm {
-    /// Twilio's id of the text; the engine stores each id once.
+    /// Twilio's id of the text (letters and digits, up to 64); the engine stores each id once.
+    #[schemars(regex(pattern = SID_PATTERN))]
     message_sid: String,
-    /// The customer's number.
+    /// The customer's number (not blank).
+    #[schemars(regex(pattern = crate::text::NOT_BLANK_PATTERN))]
     from: String,
-    /// The brand's number; picks the workspace.
+    /// The brand's number (not blank); picks the workspace.
+    #[schemars(regex(pattern = crate::text::NOT_BLANK_PATTERN))]
     to: String,
     /// The text.
-    body: String,
-    /// Attached media, if any.
+    body: Option<String>,
+    /// How many media are attached, if any.
     num_media: Option<String>,
 }
 
-impl OperationInput for TwilioWebhook {
+/// What Twilio posts when a text the engine sent changes status.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+#[schemars(rename_all = "PascalCase")]
+struct StatusForm {
+    /// Twilio's id of the text.
+    #[schemars(regex(pattern = crate::text::NOT_BLANK_PATTERN))]
+    message_sid: String,
+    /// The brand's number (not blank); picks the workspace.
+    #[schemars(regex(pattern = crate::text::NOT_BLANK_PATTERN))]
+    from: String,
+    /// The customer's number; error 21610 (the customer opted out) records it as opted out.
+    to: Option<String>,
+    /// `queued`, `sent`, `delivered`, `undelivered`, `failed` and so on (letters and `-`, up to 32;
+    /// read in lowercase).
+    #[schemars(regex(pattern = STATUS_PATTERN))]
+    message_status: String,
+    /// Twilio's error code, when the text failed.
+    error_code: Option<String>,
+}
+
+/// A Twilio message SID as the engine stores it.
+const SID_PATTERN: &str = "^[A-Za-z0-9]{1,64}$";
+/// A delivery status as the engine reads it.
+const STATUS_PATTERN: &str = "^[A-Za-z-]{1,32}$";
+
+impl<Form: JsonSchema> OperationInput for TwilioWebhook<Form> {
     fn operation_input(ctx: &mut GenContext, operation: &mut Operation) {
-        let schema = ctx.schema.subschema_for::<InboundForm>();
+        let schema = ctx.schema.subschema_for::<Form>();
         let mut body = RequestBody { required: true, ..Default::default() };
         body.content.insert(
             "application/x-www-form-urlencoded".into(),
@@ -93,7 +125,10 @@ fn context(s: &AppState) -> SmsContext<'_> {
     SmsContext { store: s.store.as_ref(), hub: &s.hub, clock: s.clock.as_ref(), outbox: &s.outbox }
 }
 
-async fn inbound_text(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebhook) -> ApiResult<Response> {
+async fn inbound_text(
+    State(s): State<AppState>,
+    TwilioWebhook(hook, _): TwilioWebhook<InboundForm>,
+) -> ApiResult<Response> {
     let received = inbound::receive(context(&s), &hook).await?;
     if !received.duplicate {
         let (room_id, seq) = (received.room_id, received.message.seq);
@@ -105,7 +140,10 @@ async fn inbound_text(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebh
     Ok(twiml())
 }
 
-async fn delivery_report(State(s): State<AppState>, TwilioWebhook(hook): TwilioWebhook) -> ApiResult<Response> {
+async fn delivery_report(
+    State(s): State<AppState>,
+    TwilioWebhook(hook, _): TwilioWebhook<StatusForm>,
+) -> ApiResult<Response> {
     inbound::delivery_report(context(&s), &hook).await?;
     Ok(twiml())
 }

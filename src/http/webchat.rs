@@ -27,7 +27,7 @@ use crate::accounts::auth::ClientAddress;
 use crate::channels::ChannelKind;
 use crate::events::ConsoleEvent;
 use crate::ids::{MessageId, RoomId, WorkspaceId};
-use crate::rooms::{CustomerIdentity, RoomStatus, inbound};
+use crate::rooms::{CustomerIdentity, MAX_TEXT_CHARS, RoomStatus, inbound};
 use crate::webchat::load::{self, LoadTokens};
 use crate::webchat::{self, ConversationState, CustomerMessage, Names, Page, WidgetSettings};
 
@@ -64,9 +64,13 @@ struct Opened {
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PostMessage {
-    /// The message (1–4000 characters).
+    /// The message (1–4000 characters, not blank; line breaks and tabs are the only control
+    /// characters allowed).
+    #[schemars(length(max = MAX_TEXT_CHARS), regex(pattern = crate::text::TEXT_PATTERN))]
     text: String,
-    /// The sender's unique id for this message; sending it again returns the same message.
+    /// The sender's unique id for this message (1–100 printable ASCII characters); sending it
+    /// again returns the same message.
+    #[schemars(regex(pattern = inbound::CLIENT_ID_PATTERN))]
     client_message_id: String,
 }
 

@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Author, RoomStatus};
 
+/// Longest auto-close message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+/// What is wrong with an auto-close message that breaks the rule.
+pub const MESSAGE_RULE: &str = "message: give 1 to 1000 characters, or null for no message";
 /// How far back the counselor-delay rule reaches from the moment it was switched on.
 pub const DELAY_LOOKBACK_DAYS: i64 = 7;
 
@@ -98,9 +102,9 @@ impl AutoCloseSettings {
             return Err("counselor_delay_days: give 1 to 6 days, or null to switch the rule off".into());
         }
         if let Some(m) = &self.message
-            && (m.trim().is_empty() || m.chars().count() > 1_000)
+            && (m.trim().is_empty() || m.chars().count() > MAX_MESSAGE_CHARS)
         {
-            return Err("message: give 1 to 1000 characters, or null for no message".into());
+            return Err(MESSAGE_RULE.into());
         }
         Ok(())
     }

@@ -34,11 +34,11 @@ pub enum Method {
 #[serde(deny_unknown_fields)]
 pub struct Span {
     /// Start, local time `HH:MM`.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", regex(pattern = hhmm::PATTERN))]
     #[serde(with = "hhmm")]
     pub start: NaiveTime,
     /// End (exclusive), local time `HH:MM`; `24:00` is not accepted, use `23:59`.
-    #[schemars(with = "String")]
+    #[schemars(with = "String", regex(pattern = hhmm::PATTERN))]
     #[serde(with = "hhmm")]
     pub end: NaiveTime,
 }
@@ -132,6 +132,9 @@ impl DistributionSettings {
     }
 }
 
+/// Most spans one day may have.
+pub const MAX_SPANS: usize = 24;
+
 /// Checks a list of spans: each ends after it starts; none overlap.
 pub fn check_spans(spans: &[Span]) -> Result<(), String> {
     let mut sorted = spans.to_vec();
@@ -144,8 +147,8 @@ pub fn check_spans(spans: &[Span]) -> Result<(), String> {
     if let Some(w) = sorted.windows(2).find(|w| w[1].start < w[0].end) {
         return Err(format!("{} overlaps the span before it", w[1].start.format("%H:%M")));
     }
-    if spans.len() > 24 {
-        return Err("at most 24 spans".into());
+    if spans.len() > MAX_SPANS {
+        return Err(format!("at most {MAX_SPANS} spans"));
     }
     Ok(())
 }
@@ -237,10 +240,17 @@ mod hhmm {
         s.collect_str(&t.format("%H:%M"))
     }
 
+    /// A time of day as the API writes one: two digits each.
+    pub const PATTERN: &str = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$";
+
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let text = String::deserialize(d)?;
-        NaiveTime::parse_from_str(&text, "%H:%M")
-            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time of day HH:MM")))
+        let b = text.as_bytes();
+        let shape = b.len() == 5 && b[2] == b':' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit());
+        shape
+            .then(|| NaiveTime::parse_from_str(&text, "%H:%M").ok())
+            .flatten()
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a time of day HH:MM")))
     }
 }
 

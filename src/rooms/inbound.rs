@@ -64,24 +64,29 @@ pub async fn receive(
     Ok(appended)
 }
 
-/// Message text: not blank, at most [`MAX_TEXT_CHARS`] characters, no control characters but
-/// line breaks and tabs. Surrounding white space is trimmed.
+/// Message text as sent: not blank, at most [`MAX_TEXT_CHARS`] characters, no control characters
+/// but line breaks and tabs. What is stored is trimmed of surrounding white space.
 pub fn valid_text(text: &str) -> Result<String, InboundError> {
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Err(InboundError::Invalid("text: the message is empty".into()));
     }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(InboundError::Invalid(format!("text: longer than {MAX_TEXT_CHARS} characters")));
     }
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if !crate::text::is_text(text) {
         return Err(InboundError::Invalid("text: contains control characters".into()));
     }
-    Ok(text.to_owned())
+    Ok(text.trim().to_owned())
 }
 
+/// Longest client message id, in bytes (printable ASCII, so characters too).
+pub const MAX_CLIENT_ID: usize = 100;
+
+/// What a client message id may be, as a JSON Schema pattern: the rule [`valid_client_id`] checks.
+pub const CLIENT_ID_PATTERN: &str = "^[!-~]{1,100}$";
+
 fn valid_client_id(id: &str) -> Result<String, InboundError> {
-    let ok = (1..=100).contains(&id.len()) && id.chars().all(|c| c.is_ascii_graphic());
+    let ok = (1..=MAX_CLIENT_ID).contains(&id.len()) && id.chars().all(|c| c.is_ascii_graphic());
     if !ok {
         return Err(InboundError::Invalid(
             "client_message_id: give 1 to 100 printable ASCII characters, unique per message".into(),

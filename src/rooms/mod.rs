@@ -129,18 +129,74 @@ pub struct Customer {
     pub grade: Option<String>,
 }
 
-/// Identity a customer gives when a conversation starts.
+/// Identity a customer gives when a conversation starts. A blank value (empty, or white space
+/// only) counts as not given; others are checked as sent and stored trimmed.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerIdentity {
-    /// Name (up to 100 characters).
+    /// Name (up to 100 printable characters).
+    #[schemars(length(max = identity::MAX_NAME), regex(pattern = identity::PRINTABLE_PATTERN))]
     pub name: Option<String>,
-    /// Email address.
+    /// Email address: something, `@`, a domain with a dot not at its start; no white space (up to
+    /// 254 characters).
+    #[schemars(length(max = identity::MAX_EMAIL), regex(pattern = identity::EMAIL_PATTERN))]
     pub email: Option<String>,
-    /// Phone number (digits, spaces, `+`, `-`, parentheses).
+    /// Phone number: 6 to 15 digits, with spaces, `+`, `-` and parentheses (up to 32 characters).
+    #[schemars(length(max = identity::MAX_PHONE), regex(pattern = identity::PHONE_PATTERN))]
     pub phone: Option<String>,
-    /// The brand's own customer id (up to 200 characters).
+    /// The brand's own customer id (up to 200 printable characters).
+    #[schemars(length(max = identity::MAX_EXTERNAL_ID), regex(pattern = identity::PRINTABLE_PATTERN))]
     pub external_id: Option<String>,
+}
+
+/// The rules of a [`CustomerIdentity`], as the webchat service checks them and as the API document
+/// states them.
+pub mod identity {
+    use crate::text::{blank, invisible, printable};
+
+    /// Longest name, in characters.
+    pub const MAX_NAME: usize = 100;
+    /// Longest email address, in characters.
+    pub const MAX_EMAIL: usize = 254;
+    /// Longest phone number, in characters.
+    pub const MAX_PHONE: usize = 32;
+    /// Longest external id, in characters.
+    pub const MAX_EXTERNAL_ID: usize = 200;
+
+    /// Blank, or no control characters.
+    pub const PRINTABLE_PATTERN: &str = concat!("^(?:", blank!(), "*|", printable!(), "*)$");
+    /// Blank, or an address as [`plausible_email`] reads one.
+    pub const EMAIL_PATTERN: &str = concat!(
+        "^(?:",
+        blank!(),
+        "*|[^@",
+        invisible!(),
+        "]+@[^.",
+        invisible!(),
+        "][^",
+        invisible!(),
+        "]*\\.[^",
+        invisible!(),
+        "]*)$"
+    );
+    /// Blank, or a number as [`plausible_phone`] reads one.
+    pub const PHONE_PATTERN: &str = concat!("^(?:", blank!(), "*|[ +()-]*(?:[0-9][ +()-]*){6,15})$");
+
+    /// Something, `@`, then a domain with a dot that does not start with one; no white space or
+    /// control characters anywhere.
+    pub fn plausible_email(email: &str) -> bool {
+        let clean = !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        clean
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'))
+    }
+
+    /// 6 to 15 digits, and nothing else but spaces, `+`, `-` and parentheses.
+    pub fn plausible_phone(phone: &str) -> bool {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && (6..=15).contains(&digits)
+    }
 }
 
 /// One conversation.

@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::ids::{CustomerId, RoomId, WorkspaceId};
 use crate::launch::Launcher;
 use crate::locale::LocalizedText;
-use crate::rooms::{CustomerIdentity, Room, RoomStatus};
+use crate::rooms::{CustomerIdentity, Room, RoomStatus, identity};
 use crate::secret::{self, Secret, TokenKind};
 use crate::store::{NewConversation, Store, StoreError};
 pub use view::{ConversationState, CustomerMessage, Names};
@@ -248,34 +248,35 @@ pub fn normalise_origin(value: &str) -> Option<String> {
     host_ok.then(|| format!("{scheme}://{authority}"))
 }
 
+/// Checks each value as sent (length, then characters) and keeps it trimmed; a blank one is
+/// dropped.
 fn valid_identity(mut c: CustomerIdentity) -> Result<CustomerIdentity, WebchatError> {
     fn field(value: Option<String>, name: &str, max: usize) -> Result<Option<String>, WebchatError> {
-        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        match value {
-            Some(v) if v.chars().count() > max || v.chars().any(char::is_control) => {
-                Err(WebchatError::Invalid(format!("customer.{name}: at most {max} printable characters")))
-            }
-            other => Ok(other),
+        let refused = || WebchatError::Invalid(format!("customer.{name}: at most {max} printable characters"));
+        let Some(value) = value else { return Ok(None) };
+        if value.chars().count() > max {
+            return Err(refused());
         }
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        if value.chars().any(char::is_control) {
+            return Err(refused());
+        }
+        Ok(Some(value))
     }
-    c.name = field(c.name, "name", 100)?;
-    c.external_id = field(c.external_id, "external_id", 200)?;
-    c.email = field(c.email, "email", 254)?;
-    c.phone = field(c.phone, "phone", 32)?;
-    if let Some(email) = &c.email {
-        let plausible = email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !email.contains(' ')
-        });
-        if !plausible {
-            return Err(WebchatError::Invalid("customer.email: not an email address".into()));
-        }
+    c.name = field(c.name, "name", identity::MAX_NAME)?;
+    c.external_id = field(c.external_id, "external_id", identity::MAX_EXTERNAL_ID)?;
+    c.email = field(c.email, "email", identity::MAX_EMAIL)?;
+    c.phone = field(c.phone, "phone", identity::MAX_PHONE)?;
+    if c.email.as_deref().is_some_and(|e| !identity::plausible_email(e)) {
+        return Err(WebchatError::Invalid("customer.email: not an email address".into()));
     }
-    if let Some(phone) = &c.phone {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let allowed = phone.chars().all(|ch| ch.is_ascii_digit() || " +-()".contains(ch));
-        if !allowed || !(6..=15).contains(&digits) {
-            return Err(WebchatError::Invalid("customer.phone: use digits, spaces, '+', '-' and parentheses".into()));
-        }
+    if c.phone.as_deref().is_some_and(|p| !identity::plausible_phone(p)) {
+        return Err(WebchatError::Invalid("customer.phone: use digits, spaces, '+', '-' and parentheses".into()));
+    }
+    for value in [&mut c.name, &mut c.external_id, &mut c.email, &mut c.phone].into_iter().flatten() {
+        *value = value.trim().to_owned();
     }
     Ok(c)
 }
@@ -324,5 +325,25 @@ mod tests {
         assert!(valid_identity(bad_phone).is_err());
         let blank = CustomerIdentity { name: Some("   ".into()), ..Default::default() };
         assert_eq!(valid_identity(blank).unwrap().name, None);
+    }
+
+    /// What the document's patterns let through is what the checks accept, and nothing more.
+    #[test]
+    fn the_identity_patterns_say_what_the_checks_do() {
+        let matches = |pattern: &str, value: &str| regex::Regex::new(pattern).unwrap().is_match(value);
+        let emails = ["a@b.c", " a@b.c", "a@.b", "@b.c", "a@bc", "a b@c.d", "a@b@c.d", "", " \t", "a@b.\u{a0}"];
+        for email in emails {
+            let identity = CustomerIdentity { email: Some(email.into()), ..Default::default() };
+            assert_eq!(matches(identity::EMAIL_PATTERN, email), valid_identity(identity).is_ok(), "{email:?}");
+        }
+        let phones = ["+82 10-1234-5678", "12345", "123456", "(02) 123-4567", "1234567890123456", "\t123456", " "];
+        for phone in phones {
+            let identity = CustomerIdentity { phone: Some(phone.into()), ..Default::default() };
+            assert_eq!(matches(identity::PHONE_PATTERN, phone), valid_identity(identity).is_ok(), "{phone:?}");
+        }
+        for name in ["김해피", " ", "\n", "a\u{7}b", "tab\tname"] {
+            let identity = CustomerIdentity { name: Some(name.into()), ..Default::default() };
+            assert_eq!(matches(identity::PRINTABLE_PATTERN, name), valid_identity(identity).is_ok(), "{name:?}");
+        }
     }
 }

@@ -23,6 +23,31 @@ macro_rules! by_value {
     };
 }
 
+/// Integers also come from a number written with a zero fraction: JSON Schema, and so the API
+/// document, counts `2.0` as the integer 2.
+macro_rules! whole_numbers {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+                whole(self.0).$method(visitor)
+            }
+        )*
+    };
+}
+
+/// `value` as an integer when it is a float with nothing after the point that an integer holds
+/// exactly; otherwise as it is.
+fn whole(value: Value) -> Value {
+    let Some(f) = value.as_f64().filter(|f| value.is_f64() && f.fract() == 0.0) else { return value };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let exact = if f < 0.0 {
+        Some(f as i64).filter(|i| *i as f64 == f).map(Value::from)
+    } else {
+        Some(f as u64).filter(|u| *u as f64 == f).map(Value::from)
+    };
+    exact.unwrap_or(value)
+}
+
 impl<'de> Deserializer<'de> for Strict {
     type Error = Error;
 
@@ -90,10 +115,14 @@ impl<'de> Deserializer<'de> for Strict {
     }
 
     by_value! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32
+        deserialize_bool deserialize_f32
         deserialize_f64 deserialize_char deserialize_str deserialize_string deserialize_bytes
         deserialize_byte_buf deserialize_unit deserialize_identifier deserialize_ignored_any
+    }
+
+    whole_numbers! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
@@ -192,5 +221,20 @@ mod tests {
         assert!(top.contains("invalid type: sequence"), "{top}");
         let nested = read(json!({"text": "hi", "to": ["Kim"]})).unwrap_err();
         assert!(nested.starts_with("to: invalid type: sequence"), "{nested}");
+    }
+
+    #[test]
+    fn a_whole_number_may_carry_a_zero_fraction() {
+        #[derive(Debug, Deserialize, PartialEq)]
+        struct Counts {
+            small: u32,
+            signed: i64,
+        }
+        let read = |v: Value| serde_path_to_error::deserialize::<_, Counts>(Strict(v)).map_err(|e| e.to_string());
+        assert_eq!(read(json!({"small": 3.0, "signed": -2.0})), Ok(Counts { small: 3, signed: -2 }));
+        assert!(
+            read(json!({"small": 3.5, "signed": 0})).unwrap_err().starts_with("small: invalid type: floating point")
+        );
+        assert!(read(json!({"small": -1.0, "signed": 0})).unwrap_err().starts_with("small: invalid value"));
     }
 }

@@ -19,6 +19,10 @@ use crate::store::{Notice, StoreError};
 
 /// How far ahead an alarm may be set.
 pub const MAX_ALARM_DAYS: i64 = 366;
+/// Longest wrap-up category, in characters.
+pub const MAX_CATEGORY_CHARS: usize = 100;
+/// Longest wrap-up note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2_000;
 
 pub(super) fn conflict(code: &'static str, message: impl Into<String>) -> CounselorError {
     CounselorError::Conflict { code, message: message.into() }
@@ -289,14 +293,13 @@ impl Counselors<'_> {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, room = %id))]
     pub async fn wrap_up(&self, caller: &Principal, id: RoomId, category: &str, note: &str) -> Result<Room> {
         require(caller, Permission::WorkRooms)?;
-        let category = category.trim();
-        if category.is_empty() || category.chars().count() > 100 || category.chars().any(char::is_control) {
+        if category.chars().count() > MAX_CATEGORY_CHARS || !crate::text::is_line(category) {
             return Err(CounselorError::Invalid("category: give 1 to 100 printable characters".into()));
         }
-        let note = note.trim();
-        if note.chars().count() > 2_000 {
+        if note.chars().count() > MAX_NOTE_CHARS {
             return Err(CounselorError::Invalid("note: at most 2000 characters".into()));
         }
+        let (category, note) = (category.trim(), note.trim());
         let now = self.clock.now();
         let me = caller.account_id;
         let (room, _) = self

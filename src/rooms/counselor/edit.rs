@@ -15,20 +15,43 @@ pub const MAX_TAGS: usize = 20;
 /// Longest tag, in characters.
 pub const MAX_TAG_CHARS: usize = 50;
 
-/// Body of `PATCH /v1/rooms/{id}`: absent fields stay; `customer_grade: null` clears the grade.
+/// Body of `PATCH /v1/rooms/{id}`: absent fields stay (at least one must be given);
+/// `customer_grade: null` clears the grade.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct RoomPatch {
-    /// Room tags; replaces the list (at most 20, each 1–50 characters).
+    /// Room tags; replaces the list (at most 20, each 1–50 printable characters, not blank;
+    /// trimmed, repeats dropped).
+    #[serde(default, deserialize_with = "given")]
+    #[schemars(
+        with = "Vec<String>",
+        length(max = MAX_TAGS),
+        inner(length(max = MAX_TAG_CHARS), regex(pattern = crate::text::LINE_PATTERN))
+    )]
     pub tags: Option<Vec<String>>,
     /// Marks the room with a flag, or removes it.
+    #[serde(default, deserialize_with = "given")]
+    #[schemars(with = "bool")]
     pub flagged: Option<bool>,
-    /// The customer's grade (e.g. `VIP`, 1–50 characters); `null` clears it.
+    /// The customer's grade (e.g. `VIP`, 1–50 printable characters, not blank); `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", length(max = MAX_TAG_CHARS), regex(pattern = crate::text::LINE_PATTERN))]
     pub customer_grade: Option<Option<String>>,
-    /// The customer's tags; replaces the list (at most 20, each 1–50 characters).
+    /// The customer's tags; replaces the list (at most 20, each 1–50 printable characters, not
+    /// blank; trimmed, repeats dropped).
+    #[serde(default, deserialize_with = "given")]
+    #[schemars(
+        with = "Vec<String>",
+        length(max = MAX_TAGS),
+        inner(length(max = MAX_TAG_CHARS), regex(pattern = crate::text::LINE_PATTERN))
+    )]
     pub customer_tags: Option<Vec<String>>,
+}
+
+/// A field that, when present, holds a value: `null` is refused rather than read as absent.
+fn given<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
@@ -78,34 +101,35 @@ impl Counselors<'_> {
     }
 }
 
-/// Tags: trimmed, each 1–50 printable characters, at most 20, duplicates dropped.
+/// Tags as sent: at most 20, each 1–50 printable characters and not blank; stored trimmed, with
+/// repeats dropped.
 pub fn valid_tags(field: &str, tags: &[String]) -> Result<Vec<String>> {
+    if tags.len() > MAX_TAGS {
+        return Err(CounselorError::Invalid(format!("{field}: at most {MAX_TAGS} tags")));
+    }
     let mut out: Vec<String> = Vec::new();
     for tag in tags {
-        let tag = tag.trim();
-        if tag.is_empty() || tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
+        if tag.chars().count() > MAX_TAG_CHARS || !crate::text::is_line(tag) {
             return Err(CounselorError::Invalid(format!(
-                "{field}: each tag is 1 to {MAX_TAG_CHARS} printable characters; {tag:?} is not"
+                "{field}: each tag is 1 to {MAX_TAG_CHARS} printable characters; {:?} is not",
+                tag.trim()
             )));
         }
+        let tag = tag.trim();
         if !out.iter().any(|t| t == tag) {
             out.push(tag.to_owned());
         }
-    }
-    if out.len() > MAX_TAGS {
-        return Err(CounselorError::Invalid(format!("{field}: at most {MAX_TAGS} tags")));
     }
     Ok(out)
 }
 
 fn valid_grade(grade: &str) -> Result<String> {
-    let grade = grade.trim();
-    if grade.is_empty() || grade.chars().count() > MAX_TAG_CHARS || grade.chars().any(char::is_control) {
+    if grade.chars().count() > MAX_TAG_CHARS || !crate::text::is_line(grade) {
         return Err(CounselorError::Invalid(format!(
             "customer_grade: give 1 to {MAX_TAG_CHARS} printable characters, or null to clear it"
         )));
     }
-    Ok(grade.to_owned())
+    Ok(grade.trim().to_owned())
 }
 
 #[cfg(test)]

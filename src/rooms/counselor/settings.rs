@@ -13,8 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::{CounselorError, Counselors, Result, require};
 use crate::accounts::{Account, Permission, Principal, Role};
 use crate::ids::AccountId;
-use crate::rooms::autoclose::AutoCloseSettings;
-use crate::rooms::distribution::{CounselorDay, Day, DistributionSettings, Method, Span, check_spans};
+use crate::rooms::autoclose::{AutoCloseSettings, MAX_MESSAGE_CHARS, MESSAGE_RULE};
+use crate::rooms::distribution::{CounselorDay, Day, DistributionSettings, MAX_SPANS, Method, Span, check_spans};
 use crate::store::StoreError;
 
 /// The widest window of days one read returns.
@@ -38,11 +38,64 @@ pub struct DistributionPatch {
     pub method: Option<Method>,
     /// Working hours per weekday (`mon` … `sun`), `[{"start":"09:00","end":"18:00"}]`; replaces
     /// the table, and a day left out is not a working day.
+    #[schemars(with = "Option<WorkingHours>")]
     pub working_hours: Option<BTreeMap<Day, Vec<Span>>>,
-    /// Whole days off, local dates `YYYY-MM-DD`; replaces the list.
+    /// Whole days off, local dates `YYYY-MM-DD`; replaces the list (at most 366).
+    #[schemars(length(max = MAX_DAYS_OFF))]
     pub days_off: Option<Vec<NaiveDate>>,
     /// IANA time zone, e.g. `Asia/Seoul`.
+    #[schemars(with = "Option<TimeZone>")]
     pub time_zone: Option<String>,
+}
+
+/// Most whole days off one workspace may list.
+pub const MAX_DAYS_OFF: usize = 366;
+
+/// How the document states the working-hours table: only weekdays as keys, each with at most 24
+/// spans that end after they start and do not overlap.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct WorkingHours {
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    mon: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    tue: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    wed: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    thu: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    fri: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    sat: Vec<Span>,
+    #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
+    sun: Vec<Span>,
+}
+
+/// An IANA time zone name, as the document states it: one of the names the engine knows.
+struct TimeZone;
+
+impl JsonSchema for TimeZone {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeZone".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect();
+        schemars::json_schema!({
+            "description": "An IANA time zone name, e.g. `Asia/Seoul`.",
+            "type": "string",
+            "enum": names,
+        })
+    }
 }
 
 /// Body of `PATCH /v1/settings/auto-close`; absent fields stay.
@@ -52,16 +105,22 @@ pub struct AutoClosePatch {
     /// Close rooms whose customer stayed silent after the counselor's or the agent's message.
     pub enabled: Option<bool>,
     /// How long the customer may stay silent, in minutes (1–43200).
+    #[schemars(range(min = 1, max = 43_200))]
     pub wait_minutes: Option<i64>,
     /// Close rooms whose customer waited this many days (1–6) for an answer; `null` switches the
     /// rule off. Switching it on covers rooms whose last customer message is at most 7 days older
     /// than that moment.
     #[serde(default, deserialize_with = "nullable")]
-    #[schemars(with = "Option<i64>")]
+    #[schemars(with = "Option<i64>", range(min = 1, max = 6))]
     pub counselor_delay_days: Option<Option<i64>>,
-    /// Message sent as a room auto-closes; `null` for none.
+    /// Message sent as a room auto-closes (1–1000 characters, not blank; stored trimmed); `null`
+    /// for none.
     #[serde(default, deserialize_with = "nullable")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(
+        with = "Option<String>",
+        length(max = MAX_MESSAGE_CHARS),
+        regex(pattern = crate::text::NOT_BLANK_PATTERN)
+    )]
     pub message: Option<Option<String>>,
 }
 
@@ -75,8 +134,10 @@ fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result
 pub struct DayPlan {
     /// `false`: the counselor takes no rooms that day (상담불가).
     pub available: bool,
-    /// Breaks that day, local times `HH:MM`; no rooms are distributed during them.
+    /// Breaks that day, local times `HH:MM` (at most 24, each ending after it starts, none
+    /// overlapping; none on an unavailable day); no rooms are distributed during them.
     #[serde(default)]
+    #[schemars(length(max = MAX_SPANS))]
     pub breaks: Vec<Span>,
 }
 
@@ -104,6 +165,9 @@ impl Counselors<'_> {
             d.working_hours = hours;
         }
         if let Some(mut days) = patch.days_off {
+            if days.len() > MAX_DAYS_OFF {
+                return Err(CounselorError::Invalid(format!("days_off: at most {MAX_DAYS_OFF} dates")));
+            }
             days.sort();
             days.dedup();
             d.days_off = days;
@@ -143,6 +207,10 @@ impl Counselors<'_> {
             a.counselor_delay_days = days;
         }
         if let Some(message) = patch.message {
+            // Counted as sent, as the document states it; stored trimmed.
+            if message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
+                return Err(CounselorError::Invalid(MESSAGE_RULE.into()));
+            }
             a.message = message.map(|m| m.trim().to_owned());
         }
         a.validate().map_err(CounselorError::Invalid)?;
@@ -182,9 +250,6 @@ impl Counselors<'_> {
         plan: DayPlan,
     ) -> Result<CounselorDay> {
         let target = self.plannable(caller, account).await?;
-        if target.deleted_at.is_some() {
-            return Err(CounselorError::Invalid(format!("{} is deleted", target.display_name())));
-        }
         check_spans(&plan.breaks).map_err(|e| CounselorError::Invalid(format!("breaks: {e}")))?;
         if !plan.available && !plan.breaks.is_empty() {
             return Err(CounselorError::Invalid("breaks: an unavailable day has no breaks".into()));
@@ -206,23 +271,24 @@ impl Counselors<'_> {
     }
 
     /// The account whose days `caller` may plan: anyone's for the admin; a manager's own and
-    /// their agents'. Others are not found, as in the account routes.
+    /// their agents'. Others, and deleted accounts, are not found, as in the account routes.
     async fn plannable(&self, caller: &Principal, id: AccountId) -> Result<Account> {
         require(caller, Permission::SuperviseQueue)?;
         let account = match self.store.account(caller.workspace_id, id).await {
             Err(StoreError::NotFound) => return Err(CounselorError::NotFound("no account with that id")),
             other => other?,
         };
-        let allowed = caller.role == Role::Admin
-            || account.id == caller.account_id
-            || (account.role == Role::Agent && account.manager_id == Some(caller.account_id));
+        let allowed = account.deleted_at.is_none()
+            && (caller.role == Role::Admin
+                || account.id == caller.account_id
+                || (account.role == Role::Agent && account.manager_id == Some(caller.account_id)));
         if allowed { Ok(account) } else { Err(CounselorError::NotFound("no account with that id")) }
     }
 }
 
 /// An IANA time zone name.
 pub fn valid_time_zone(name: &str) -> Result<String> {
-    name.trim().parse::<Tz>().map(|tz| tz.name().to_owned()).map_err(|_| {
+    name.parse::<Tz>().map(|tz| tz.name().to_owned()).map_err(|_| {
         CounselorError::Invalid(format!("time_zone: {name:?} is not an IANA time zone such as Asia/Seoul"))
     })
 }
@@ -233,7 +299,8 @@ mod tests {
 
     #[test]
     fn time_zones_are_iana_names() {
-        assert_eq!(valid_time_zone(" Asia/Seoul ").unwrap(), "Asia/Seoul");
+        assert_eq!(valid_time_zone("Asia/Seoul").unwrap(), "Asia/Seoul");
+        assert!(valid_time_zone(" Asia/Seoul ").is_err(), "a name is taken as sent, as the document lists it");
         assert!(valid_time_zone("Mars/Base").unwrap_err().to_string().contains("Mars/Base"));
         assert!(valid_time_zone("").is_err());
     }

@@ -203,10 +203,10 @@ impl Counselors<'_> {
         }
         let search = match filter.search {
             Some((field, term)) => {
-                let term = term.trim().to_owned();
                 if term.chars().count() > MAX_QUERY_CHARS {
                     return Err(CounselorError::BadQuery(format!("q: at most {MAX_QUERY_CHARS} characters")));
                 }
+                let term = term.trim().to_owned();
                 (!term.is_empty()).then_some((field, term))
             }
             None => None,
