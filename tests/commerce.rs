@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use sangdam::commerce::shopify::ShopifyCommerce;
-use sangdam::commerce::{Commerce, CommerceError, CustomerKey, OrderLookup, OrderStatus};
+use sangdam::commerce::{Cancellation, Commerce, CommerceError, CustomerKey, OrderLookup, OrderStatus};
 use sangdam::outbound::{AllowList, Outbound};
 use sangdam::secret::Secret;
 use serde_json::{Value, json};
@@ -445,4 +445,77 @@ async fn product_search_ranks_the_catalogue_in_both_languages() {
     let gloves = shop.search_products("warm gloves", 3).await.expect("answered");
     assert_eq!(gloves.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["632910394"]);
     assert!(shop.search_products("추천해주세요", 3).await.expect("nothing to search").is_empty());
+}
+
+const CANCEL_1003: &str = "/admin/api/2024-10/orders/450790472/cancel.json";
+
+fn preparing_1003() -> Value {
+    order("#1003", "minsu.kim@example.com", None, None, vec![])
+}
+
+/// `POST orders/{id}/cancel.json` answers with the order as it is after.
+fn cancelled(mut order: Value) -> ResponseTemplate {
+    order["cancelled_at"] = json!("2026-12-02T10:00:00+09:00");
+    order["cancel_reason"] = json!("customer");
+    ResponseTemplate::new(200).set_body_json(json!({ "order": order }))
+}
+
+#[tokio::test]
+async fn an_unshipped_order_is_cancelled_for_its_customer() {
+    let server = MockServer::start().await;
+    mock_order_lookup(&server, "1003", orders(vec![preparing_1003()])).await;
+    Mock::given(method("POST"))
+        .and(path(CANCEL_1003))
+        .and(header("X-Shopify-Access-Token", TOKEN))
+        .respond_with(cancelled(preparing_1003()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let done = shop(&server).cancel_order("1003", &email("minsu.kim@example.com")).await.expect("answered");
+    let Cancellation::Cancelled(order) = done else { panic!("{done:?}") };
+    assert_eq!((order.number.as_str(), order.status), ("1003", OrderStatus::Cancelled));
+}
+
+#[tokio::test]
+async fn cancelling_someone_elses_order_never_calls_cancel() {
+    let server = MockServer::start().await;
+    mock_order_lookup(&server, "1003", orders(vec![preparing_1003()])).await;
+    Mock::given(method("POST")).respond_with(cancelled(preparing_1003())).expect(0).mount(&server).await;
+    let done = shop(&server).cancel_order("1003", &email("happy@example.com")).await.expect("answered");
+    assert_eq!(done, Cancellation::NotYours);
+}
+
+#[tokio::test]
+async fn a_shipped_or_cancelled_order_is_not_cancelled_again() {
+    let server = MockServer::start().await;
+    mock_order_lookup(&server, "1001", orders(vec![shipped_1001()])).await;
+    let mut gone = preparing_1003();
+    gone["cancelled_at"] = json!("2026-12-01T09:00:00+09:00");
+    mock_order_lookup(&server, "1003", orders(vec![gone])).await;
+    Mock::given(method("POST")).respond_with(cancelled(preparing_1003())).expect(0).mount(&server).await;
+    let shipped = shop(&server).cancel_order("1001", &email("happy@example.com")).await.expect("answered");
+    assert!(matches!(shipped, Cancellation::TooLate(_)), "{shipped:?}");
+    let again = shop(&server).cancel_order("1003", &email("minsu.kim@example.com")).await.expect("answered");
+    assert!(matches!(again, Cancellation::AlreadyCancelled(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn shopify_refusing_the_cancel_is_too_late_and_a_throttle_is_a_throttle() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).and(path(ORDERS)).respond_with(orders(vec![preparing_1003()])).mount(&server).await;
+    Mock::given(method("POST"))
+        .and(path(CANCEL_1003))
+        .respond_with(shopify_error(422, "Cannot cancel an order that has been fulfilled"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let refused = shop(&server).cancel_order("1003", &email("minsu.kim@example.com")).await.expect("answered");
+    assert!(matches!(refused, Cancellation::TooLate(_)), "{refused:?}");
+    Mock::given(method("POST"))
+        .and(path(CANCEL_1003))
+        .respond_with(shopify_error(429, "Exceeded 2 calls per second").insert_header("Retry-After", "1.0"))
+        .mount(&server)
+        .await;
+    let error = shop(&server).cancel_order("1003", &email("minsu.kim@example.com")).await.expect_err("throttled");
+    assert!(matches!(error, CommerceError::RateLimited { retry_after: Some(wait) } if wait == Duration::from_secs(1)));
 }

@@ -4,8 +4,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::understand::Plan;
-use super::{Agent, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
+use super::{Agent, Confirmation, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
 use crate::channels::ChannelKind;
+use crate::channels::FrustrationAction;
 use crate::commerce::CommerceError;
 use crate::knowledge::Answer;
 use crate::locale::Locale;
@@ -21,6 +22,8 @@ const HANDOFF_SKILL: &str = "human_handoff";
 const ROUTED: f32 = 0.35;
 /// The share of such a question a passage must cover.
 const LENIENT_COVERAGE: f32 = 0.25;
+/// The share of a claim ("뚜껑이 깨져서 왔어요") the policy must cover to be stated with it.
+const CLAIM_COVERAGE: f32 = 0.1;
 
 /// The knowledge skill, when the knowledge answers the ask better than the skill it was routed
 /// to: a question about how things work in general routed to an order skill ("오늘 주문하면 언제
@@ -126,8 +129,7 @@ pub(super) async fn run(
         Action::ProductSearch => {
             let (step, found) = products::run(&cx, continued, &mut topic).await;
             // No product for it, but an article answers: "관세 있어요?" was a question.
-            let answered =
-                (!found).then(|| agent.knowledge.sections(&plan.text, locale, None, None)).unwrap_or_default();
+            let answered = if found { Vec::new() } else { agent.knowledge.sections(&plan.text, locale, None, None) };
             match super::understand::knowledge_skill(agent, turn) {
                 Some(faq) if answered.first().is_some_and(|s| s.specific > 0) => {
                     topic.skill = faq.clone();
@@ -384,8 +386,11 @@ pub(super) fn claim(agent: &Agent, turn: &Turn<'_>, locale: Locale, cue: &str, a
         .iter()
         .find(|s| s.action == Action::Returns && turn.settings.skills.contains(&s.id))
         .map(|s| s.article.clone().unwrap_or_else(|| RETURNS_ARTICLE.to_owned()))
-        .map(|article| agent.knowledge.sections(turn.text, locale, Some(&article), None))
-        .unwrap_or_default();
+        .map(|article| agent.knowledge.sections_above(turn.text, locale, Some(&article), None, CLAIM_COVERAGE))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.specific > 0)
+        .collect::<Vec<_>>();
     let policy = (!policy.is_empty()).then(|| joined(&policy));
     let mut step =
         cx.reply_or("claim", &json!({ "policy": policy, "angry": angry }), default_claim(locale, policy.as_deref()));
@@ -393,12 +398,34 @@ pub(super) fn claim(agent: &Agent, turn: &Turn<'_>, locale: Locale, cue: &str, a
     step
 }
 
-/// An apology and a person.
-pub(super) fn frustrated(agent: &Agent, turn: &Turn<'_>, locale: Locale, detail: &str) -> Step {
+/// An apology and a person, or the offer of one when the channel says so
+/// (`handoff.on_frustration: offer`).
+pub(super) fn frustrated(
+    agent: &Agent,
+    turn: &Turn<'_>,
+    locale: Locale,
+    state: &mut ConversationState,
+    detail: &str,
+) -> Step {
     let cx = Cx { agent, turn, skill: HANDOFF_SKILL, text: turn.text, locale };
+    let offer = turn.settings.handoff.as_ref().and_then(|h| h.on_frustration) == Some(FrustrationAction::Offer);
+    if offer {
+        state.confirm = Some(Confirmation::Person { detail: detail.to_owned() });
+        return cx.reply_or("offer", &json!({ "customer": turn.customer }), default_offer(locale));
+    }
     let mut step = cx.reply_or("apology", &json!({ "customer": turn.customer }), default_apology(locale));
     step.handoff = Some(HandoffDecision { reason: HandoffReason::Frustration, detail: detail.to_owned() });
     step
+}
+
+fn default_offer(locale: Locale) -> String {
+    match locale {
+        Locale::Ko => {
+            "불편을 드려 정말 죄송합니다. 상담원이 직접 도와드리는 게 좋을까요? 원하시면 '네'라고 답해 주세요."
+        }
+        Locale::En => "I'm really sorry about this. Would you like me to get someone from our team? Just say yes.",
+    }
+    .to_owned()
 }
 
 impl Cx<'_> {

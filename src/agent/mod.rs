@@ -177,6 +177,11 @@ pub enum Confirmation {
         /// The order.
         order: String,
     },
+    /// Shall a person take over? (offered to an upset customer)
+    Person {
+        /// Why the customer was upset, for the person.
+        detail: String,
+    },
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -384,7 +389,7 @@ impl Agent {
             return actions::claim(self, turn, locale, cue, frustrated.is_some());
         }
         if let Some(cue) = frustrated {
-            return actions::frustrated(self, turn, locale, &format!("the customer is frustrated ({cue:?})"));
+            return actions::frustrated(self, turn, locale, state, &format!("the customer is frustrated ({cue:?})"));
         }
         let plans = match understand::plan(self, turn, state, trace).await {
             Ok(plans) => plans,
@@ -392,7 +397,7 @@ impl Agent {
         };
         if actions::asked_again(self, turn.text, &plans, state) {
             let detail = format!("the customer asked the same thing {} times", state.repeats + 1);
-            return actions::frustrated(self, turn, locale, &detail);
+            return actions::frustrated(self, turn, locale, state, &detail);
         }
         let mut replies = Vec::new();
         for plan in &plans {

@@ -234,7 +234,20 @@ pub(super) async fn confirmed(
         }
         return None;
     };
-    let Confirmation::CancelOrder { skill, order: number } = confirmation;
+    let (skill, number) = match confirmation {
+        Confirmation::CancelOrder { skill, order } => (skill, order),
+        Confirmation::Person { detail } => {
+            return match answer {
+                Some(YesNo::Yes) => Some(Step::handoff(HandoffReason::Frustration, detail)),
+                Some(YesNo::No) if short => Some(Step::reply(match locale {
+                    Locale::Ko => "알겠습니다. 제가 계속 도와드릴게요. 궁금하신 점을 말씀해 주세요.".to_owned(),
+                    Locale::En => "All right, I'll keep helping. What would you like to know?".to_owned(),
+                })),
+                // On to something else: the agent goes on.
+                _ => None,
+            };
+        }
+    };
     let cx = Cx { agent, turn, skill: &skill, text: turn.text, locale };
     match answer {
         Some(YesNo::No) => Some(cx.reply_or("kept", &json!({ "order": { "number": number } }), kept(locale, &number))),

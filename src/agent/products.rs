@@ -67,6 +67,26 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
         .take(SHOWN)
         .collect();
     topic.budget = budget;
+    // A present within a budget, and nothing tagged for it fits: anything in the range will do,
+    // gifts first ("집들이 선물 2만원 이하").
+    let browsed: Vec<Product>;
+    let fitting = if fitting.is_empty() && budget.is_some() && cx.agent.cues.gift(&query) {
+        browsed = match lookup(|| cx.agent.commerce.browse_products(CANDIDATES)).await {
+            Ok(all) => all,
+            Err(e) => return (commerce_down(&e), true),
+        };
+        let mut fits: Vec<&Product> = browsed
+            .iter()
+            .filter(|p| !others || !shown.iter().any(|s| s.id == p.id))
+            .filter(|p| budget.is_some_and(|b| p.price.amount().parse::<f64>().is_ok_and(|price| b.fits(price))))
+            .collect();
+        let giftlike = |p: &Product| p.tags.iter().any(|t| cx.agent.cues.gift(t));
+        fits.sort_by_key(|p| (!p.in_stock, !giftlike(p)));
+        fits.truncate(SHOWN);
+        fits
+    } else {
+        fitting
+    };
     if fitting.is_empty() {
         if budget.is_some() && !unseen.is_empty() && cx.agent.replies.has(cx.skill, "over_budget", cx.locale) {
             let cheapest = unseen.iter().min_by(|a, b| {

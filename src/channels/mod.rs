@@ -12,7 +12,7 @@ use crate::launch::{Checks, LaunchState};
 
 pub mod settings;
 
-pub use settings::{ChannelSecrets, ChannelSettings, HandoffAction, HandoffSettings, SettingsPatch};
+pub use settings::{ChannelSecrets, ChannelSettings, FrustrationAction, HandoffAction, HandoffSettings, SettingsPatch};
 
 /// A customer-facing channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -108,6 +108,22 @@ pub struct HandoffSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "nullable_text::<MAX_HANDOFF_TEXT>")]
     pub off_hours_message: Option<LocalizedText>,
+    /// What the agent does when a customer is angry or tired of the bot: `handoff` (the default:
+    /// an apology and a person at once) or `offer` (an apology and the offer of a person, who
+    /// takes over when the customer says yes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_frustration: Option<FrustrationAction>,
+}
+
+/// What the agent does with an upset customer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FrustrationAction {
+    /// Apologise and hand off at once.
+    #[default]
+    Handoff,
+    /// Apologise and offer a person; hand off on a yes.
+    Offer,
 }
 
 /// Where handed-off conversations go.

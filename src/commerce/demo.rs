@@ -132,6 +132,10 @@ impl Commerce for DemoShop {
         Ok(search::rank(self.products.iter().cloned(), query, limit))
     }
 
+    async fn browse_products(&self, limit: usize) -> Result<Vec<Product>, CommerceError> {
+        Ok(self.products.iter().take(limit).cloned().collect())
+    }
+
     async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
         let number = order_number(number).ok_or(CommerceError::NotFound)?;
         let mut orders = self.orders.write().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -50,6 +50,10 @@ pub trait Commerce: Send + Sync {
     /// first, at most `limit`; no match is an empty list.
     async fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>, CommerceError>;
 
+    /// Products to browse when a search names no product ("a gift under 20,000 won"): the
+    /// catalogue, or its first page for a large store, at most `limit`.
+    async fn browse_products(&self, limit: usize) -> Result<Vec<Product>, CommerceError>;
+
     /// Cancels the order with this number if it belongs to `who` and has not shipped.
     /// `Err(CommerceError::NotFound)` when there is no such order; an order already cancelled is
     /// [`Cancellation::AlreadyCancelled`] and nothing is changed.

@@ -53,6 +53,10 @@ impl Commerce for Rehearsal {
         self.shop.search_products(query, limit).await
     }
 
+    async fn browse_products(&self, limit: usize) -> Result<Vec<Product>, CommerceError> {
+        self.shop.browse_products(limit).await
+    }
+
     async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
         let number = order_number(number).ok_or(CommerceError::NotFound)?;
         let order = match self.order(&number, who).await? {

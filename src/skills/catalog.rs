@@ -84,7 +84,7 @@ impl Action {
             Action::OrderCancellation => &["list", "cancelled_now", "kept"],
             Action::Returns => &["answer"],
             Action::ProductSearch => &["product", "over_budget"],
-            Action::Handoff => &["apology", "claim"],
+            Action::Handoff => &["apology", "claim", "offer"],
             Action::Greeting => &["thanks"],
             Action::BusinessHours | Action::KnowledgeAnswer | Action::Reply => &[],
         }

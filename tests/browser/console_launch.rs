@@ -309,7 +309,7 @@ async fn preview_traces_turns_and_saves_a_script() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout.lines().last().unwrap(), r#"{"failed":0,"passed":2,"turns":2}"#);
+    assert_eq!(stdout.lines().last().unwrap(), r#"{"conversations":1,"failed":0,"passed":2,"resolved":1,"turns":2}"#);
     press(&browser, "#download-script").await;
     scroll_to(&browser, "#script-card").await;
     browser.shot("script-ko").await;

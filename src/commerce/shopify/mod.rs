@@ -251,6 +251,27 @@ impl Commerce for ShopifyCommerce {
         if limit == 0 || search::query_terms(query).is_empty() {
             return Ok(Vec::new());
         }
+        Ok(search::rank(self.product_page().await?, query, limit))
+    }
+
+    #[tracing::instrument(skip_all, fields(shop = %self.host, limit))]
+    async fn browse_products(&self, limit: usize) -> Result<Vec<Product>, CommerceError> {
+        Ok(self.product_page().await?.into_iter().take(limit).collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(shop = %self.host, who = ?who))]
+    async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+        self.cancel(number, who).await
+    }
+
+    fn describe(&self) -> String {
+        format!("Shopify ({})", self.host)
+    }
+}
+
+impl ShopifyCommerce {
+    /// One page of active, published products with a usable price.
+    async fn product_page(&self) -> Result<Vec<Product>, CommerceError> {
         let currency = self.shop_currency().await?;
         let page = MAX_PAGE.to_string();
         let params = [
@@ -263,14 +284,16 @@ impl Commerce for ShopifyCommerce {
         let shop_url = self.base.as_str();
         // One product without a usable price (a gift card, a half-set-up draft) should not cost the
         // customer every other recommendation, so it is left out rather than failing the search.
-        let products = list.products.into_iter().filter_map(|p| {
-            p.into_product(currency, shop_url).map_err(|why| tracing::debug!(%why, "product left out")).ok()
-        });
-        Ok(search::rank(products, query, limit))
+        Ok(list
+            .products
+            .into_iter()
+            .filter_map(|p| {
+                p.into_product(currency, shop_url).map_err(|why| tracing::debug!(%why, "product left out")).ok()
+            })
+            .collect())
     }
 
-    #[tracing::instrument(skip_all, fields(shop = %self.host, who = ?who))]
-    async fn cancel_order(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+    async fn cancel(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
         let number = order_number(number).ok_or(CommerceError::NotFound)?;
         let name = format!("#{number}");
         let query = [("name", name.as_str()), ("status", "any"), ("fields", ORDER_FIELDS)];
@@ -296,10 +319,6 @@ impl Commerce for ShopifyCommerce {
             }
             Err(e) => Err(e),
         }
-    }
-
-    fn describe(&self) -> String {
-        format!("Shopify ({})", self.host)
     }
 }
 
