@@ -2,15 +2,25 @@
 //!
 //! Training data comes either from a skills folder (the same examples the server trains on) or from
 //! JSONL files; both become [`Example`]s and go through the same training and scoring.
+//!
+//! A line is never judged by a threshold (or temperature) chosen on it. The router calibrates on the
+//! out-of-fold predictions of its training lines plus the validation lines; when test lines are
+//! among those (`--data` the validation file itself, say), the test lines are dealt into
+//! [`CROSS_FIT_FOLDS`] stratified folds, and each fold is judged with a calibration fitted on every
+//! calibration line whose text is not in that fold. The model itself is the same for every fold and
+//! never sees the validation lines. The threshold reported is the one fitted on all of them, which
+//! is what a router trained this way would use.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::calibrate::{self, Calibration, Gold, HeldOut};
 use super::catalog::catalog_examples;
-use super::{Example, OUT_OF_SCOPE_FILE, Router, RouterError, TrainOptions, read_jsonl, read_out_of_scope};
+use super::{Example, Fitted, OUT_OF_SCOPE_FILE, RouterError, TrainOptions, folds, read_jsonl, read_out_of_scope};
 use crate::skills::Catalog;
 
 /// Where the router under test learns from.
@@ -22,10 +32,13 @@ pub enum Training {
     Files {
         /// Training lines.
         train: PathBuf,
-        /// Validation lines; without them calibration uses cross-validation folds.
+        /// Validation lines, calibrated on beside the training lines' out-of-fold predictions.
         val: Option<PathBuf>,
     },
 }
+
+/// Folds the test lines are judged in when some of them were calibrated on.
+pub const CROSS_FIT_FOLDS: usize = 5;
 
 /// What an evaluation measured; printed as one JSON line.
 #[derive(Debug, Clone, Serialize)]
@@ -42,10 +55,14 @@ pub struct Report {
     pub examples: usize,
     /// Intents the router knows.
     pub intents: usize,
-    /// The out-of-scope threshold it chose.
+    /// The out-of-scope threshold it chose, on all its calibration lines.
     pub threshold: f32,
     /// Test lines scored.
     pub test_lines: usize,
+    /// Folds the test lines were judged in, each with a calibration fitted without it, when some
+    /// test lines were among the calibration lines; `None` when none were, and one calibration
+    /// judged them all.
+    pub cross_fitted_folds: Option<usize>,
 }
 
 /// Trains a router as `training` says and scores it on the lines of `data`.
@@ -60,46 +77,108 @@ pub fn evaluate(
     let (train, val) = load(training)?;
     status.show(&format!("training on {} examples", train.len()));
     let started = Instant::now();
-    let router = Router::train(&train, val.as_deref(), opts)?;
+    let fitted = Fitted::train(&train, opts)?;
+    let texts = train.iter().map(|e| e.text.as_str());
+    let mut calibration_lines: Vec<(&str, HeldOut)> = texts.zip(fitted.out_of_fold.iter().cloned()).collect();
+    calibration_lines.extend(val.iter().flatten().map(|e| (e.text.as_str(), fitted.score(e))));
+    let held: Vec<HeldOut> = calibration_lines.iter().map(|(_, line)| line.clone()).collect();
+    let calibration = calibrate::fit(&held, fitted.intents.len(), opts.out_of_scope_share);
     let train_seconds = started.elapsed().as_secs_f64();
+
+    status.show("judging");
+    let judged = judge(&fitted, &calibration, &calibration_lines, &test, opts);
+    let examples = train.len();
+    let intents = fitted.intents.len();
+    let router = fitted.calibrated(calibration);
 
     // Warm the caches and the branch predictors before timing.
     for example in test.iter().take(200) {
         std::hint::black_box(router.route(&example.text));
     }
-    let (mut in_scope, mut in_scope_right, mut oos, mut oos_right) = (0usize, 0usize, 0usize, 0usize);
     let mut routing_time = Duration::ZERO;
     for (i, example) in test.iter().enumerate() {
         if i % 256 == 0 {
             status.show(&format!("routing {i}/{}", test.len()));
         }
         let started = Instant::now();
-        let routing = router.route(&example.text);
+        std::hint::black_box(router.route(&example.text));
         routing_time += started.elapsed();
-        match &example.intent {
-            Some(intent) => {
-                in_scope += 1;
-                in_scope_right += usize::from(routing.intent.as_ref() == Some(intent));
-            }
-            None => {
-                oos += 1;
-                oos_right += usize::from(routing.intent.is_none());
-            }
-        }
     }
     status.clear();
     let percent =
         |right: usize, total: usize| (total > 0).then(|| (10_000.0 * right as f64 / total as f64).round() / 100.0);
     Ok(Report {
-        in_scope_accuracy: percent(in_scope_right, in_scope),
-        oos_recall: percent(oos_right, oos),
+        in_scope_accuracy: percent(judged.in_scope_right, judged.in_scope),
+        oos_recall: percent(judged.oos_right, judged.oos),
         train_seconds: (train_seconds * 1000.0).round() / 1000.0,
         single_utterance_us: (routing_time.as_secs_f64() * 1e7 / test.len().max(1) as f64).round() / 10.0,
-        examples: train.len(),
-        intents: router.intents().count(),
+        examples,
+        intents,
         threshold: router.threshold(),
         test_lines: test.len(),
+        cross_fitted_folds: judged.folds,
     })
+}
+
+/// Counts of test lines and of those handled right.
+#[derive(Debug, Default, PartialEq)]
+struct Judged {
+    in_scope: usize,
+    in_scope_right: usize,
+    oos: usize,
+    oos_right: usize,
+    /// Folds judged apart, when the test lines overlap the calibration lines.
+    folds: Option<usize>,
+}
+
+/// Judges every test line with a calibration fitted on the calibration lines whose text is not the
+/// line's (nor that of any line of its fold); `full`, fitted on them all, when no test line is among
+/// them.
+fn judge(
+    fitted: &Fitted,
+    full: &Calibration,
+    calibration_lines: &[(&str, HeldOut)],
+    test: &[Example],
+    opts: &TrainOptions,
+) -> Judged {
+    let test_texts: HashSet<&str> = test.iter().map(|e| e.text.as_str()).collect();
+    let overlap = calibration_lines.iter().any(|(text, _)| test_texts.contains(text));
+    let (folds, fold_of) = match overlap {
+        true => (CROSS_FIT_FOLDS, folds::assign_folds(test, &fitted.intents, CROSS_FIT_FOLDS, opts.model.seed)),
+        false => (1, vec![0; test.len()]),
+    };
+    let mut judged = Judged { folds: overlap.then_some(folds), ..Judged::default() };
+    for fold in 0..folds {
+        let members: Vec<&Example> = test.iter().zip(&fold_of).filter(|&(_, &f)| f == fold).map(|(e, _)| e).collect();
+        let calibration = match overlap {
+            true => {
+                let judged_texts: HashSet<&str> = members.iter().map(|e| e.text.as_str()).collect();
+                let held: Vec<HeldOut> = calibration_lines
+                    .iter()
+                    .filter(|(text, _)| !judged_texts.contains(text))
+                    .map(|(_, line)| line.clone())
+                    .collect();
+                calibrate::fit(&held, fitted.intents.len(), opts.out_of_scope_share)
+            }
+            false => *full,
+        };
+        for example in members {
+            let line = fitted.score(example);
+            let routed = calibration.route(&line, fitted.intents.len());
+            match line.gold {
+                Gold::OutOfScope => {
+                    judged.oos += 1;
+                    judged.oos_right += usize::from(routed.is_none());
+                }
+                Gold::Class(c) => {
+                    judged.in_scope += 1;
+                    judged.in_scope_right += usize::from(routed == Some(c));
+                }
+                Gold::Unknown => judged.in_scope += 1,
+            }
+        }
+    }
+    judged
 }
 
 /// The training and, when given, validation examples.

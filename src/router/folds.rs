@@ -1,5 +1,5 @@
-//! Calibrating without a validation set: out-of-fold predictions from a stratified
-//! cross-validation of the training set.
+//! Out-of-fold predictions from a stratified cross-validation of the training set, which the
+//! router is calibrated on.
 //!
 //! The fold models and the final model are independent jobs, run on up to two threads. Each job's
 //! result depends only on its own inputs and results are put back in job order, so the router is
@@ -61,7 +61,7 @@ pub(super) fn fit_and_cross_validate(
 }
 
 /// Stratified folds: each class's examples, shuffled from a fixed seed, dealt out in turn.
-fn assign_folds(train: &[Example], intents: &[String], folds: usize, seed: u64) -> Vec<usize> {
+pub(super) fn assign_folds(train: &[Example], intents: &[String], folds: usize, seed: u64) -> Vec<usize> {
     let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); intents.len() + 1];
     for (i, e) in train.iter().enumerate() {
         by_class[class_of(intents, e.intent.as_deref())].push(i);

@@ -219,3 +219,51 @@ fn jsonl_errors_name_the_file_and_line() {
     let missing = read_jsonl(&dir.path().join("nope.jsonl")).unwrap_err();
     assert!(missing.to_string().contains("nope.jsonl"), "{missing}");
 }
+
+#[test]
+fn out_of_scope_training_lines_set_the_threshold_even_with_validation_lines() {
+    let data = shop();
+    let in_scope: Vec<Example> = data.iter().filter(|e| e.intent.is_some()).cloned().collect();
+    // The validation lines hold no out-of-scope line; the training set's, predicted out of fold, still
+    // count (with a share of them large enough to be worth a threshold on this small set).
+    let opts = TrainOptions { out_of_scope_share: 0.2, ..TrainOptions::default() };
+    let router = Router::train(&data, Some(&in_scope), &opts).unwrap();
+    assert!(router.threshold() > 0.0);
+    assert_eq!(route(&router, "주문 취소 해주세요").as_deref(), Some("order_cancellation"));
+}
+
+/// Writes labelled lines as JSONL.
+fn write_jsonl(path: &std::path::Path, lines: &[Example]) {
+    let text: String = lines.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn eval_never_judges_a_line_with_a_threshold_fitted_on_it() {
+    use eval::{Status, Training, evaluate};
+    let dir = tempfile::tempdir().unwrap();
+    let in_scope: Vec<Example> = shop().into_iter().filter(|e| e.intent.is_some()).collect();
+    // Nothing out of scope to learn from but the one validation line.
+    let mut val = examples(Some("order_tracking"), &["배송 언제 와요?", "택배 조회 부탁해요"]);
+    val.extend(examples(None, &["오늘 날씨 어때요?"]));
+    let (train_path, val_path, other_path) =
+        (dir.path().join("train.jsonl"), dir.path().join("val.jsonl"), dir.path().join("other.jsonl"));
+    write_jsonl(&train_path, &in_scope);
+    write_jsonl(&val_path, &val);
+    write_jsonl(&other_path, &examples(None, &["내일 날씨 어때요?"]));
+    let training = Training::Files { train: train_path, val: Some(val_path.clone()) };
+    let opts = TrainOptions::default();
+
+    // The router itself learns from that line to reject weather questions...
+    let other = evaluate(&other_path, &training, &opts, &mut Status::silent()).unwrap();
+    assert_eq!(other.cross_fitted_folds, None, "{other:?}");
+    assert!(other.threshold > 0.0, "{other:?}");
+    assert_eq!(other.oos_recall, Some(100.0), "{other:?}");
+    // ...but judged on the validation file, that line is judged by a calibration that never saw it,
+    // which knows of nothing out of scope and so rejects nothing.
+    let same = evaluate(&val_path, &training, &opts, &mut Status::silent()).unwrap();
+    assert_eq!(same.cross_fitted_folds, Some(eval::CROSS_FIT_FOLDS), "{same:?}");
+    assert_eq!(same.threshold, other.threshold, "the reported threshold is the one fitted on all lines");
+    assert_eq!(same.oos_recall, Some(0.0), "{same:?}");
+    assert_eq!(same.in_scope_accuracy, Some(100.0), "{same:?}");
+}
