@@ -466,7 +466,7 @@ pub(super) fn asked_again(agent: &Agent, text: &str, plans: &[Plan], state: &mut
     };
     let same_skill = plans.iter().any(|p| p.skill == topic.skill);
     let own = crate::knowledge::tokens(text);
-    let last = crate::knowledge::tokens(topic.question.rsplit_once(' ').map_or(&topic.question, |_| &topic.question));
+    let last = crate::knowledge::tokens(&topic.question);
     let shared = own.iter().filter(|t| last.contains(t)).count();
     let similar = !own.is_empty() && shared * 10 >= own.len() * 7;
     let order_skill = agent.catalog.get(&topic.skill).is_some_and(|s| s.action.is_order());

@@ -27,6 +27,9 @@ pub struct Cues {
     gift: Words,
     general: Words,
     order_words: Words,
+    product_question: Words,
+    cheaper: Words,
+    others: Words,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -139,6 +142,21 @@ impl Cues {
     /// Whether the message speaks of an order (its delivery, its courier, its total).
     pub fn about_order(&self, text: &str) -> bool {
         self.order_words.find(text).is_some()
+    }
+
+    /// Whether the message asks about one product: its price, stock or page.
+    pub fn product_question(&self, text: &str) -> bool {
+        self.product_question.find(text).is_some()
+    }
+
+    /// Whether the customer wants something cheaper than what was shown.
+    pub fn cheaper(&self, text: &str) -> bool {
+        self.cheaper.find(text).is_some()
+    }
+
+    /// Whether the customer wants other items than those shown ("다른 거요?", "the other order").
+    pub fn others(&self, text: &str) -> bool {
+        self.others.find(text).is_some()
     }
 
     /// Whether the message is a thank-you or a goodbye.

@@ -14,7 +14,7 @@
 use serde_json::json;
 
 use super::actions::{Cx, Step, commerce_down, lookup};
-use super::cues::{self, YesNo};
+use super::cues::YesNo;
 use super::{
     Agent, Confirmation, ConversationState, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Performed, Topic, Trace, Turn,
     extract,
@@ -44,7 +44,7 @@ pub(super) async fn run(cx: &Cx<'_>, action: Action, state: &mut ConversationSta
     // The one order in play, unless a customer the channel knows names another by its items
     // or asks for "the other one".
     let in_play = (topic.orders.len() == 1).then(|| topic.orders[0].clone());
-    let other = cues::contains_any(text, &["다른", "나머지", "other", "another", "the rest"]);
+    let other = cx.agent.cues.others(text);
     let number = match (pointed, &in_play) {
         (Some(number), _) => Some(number),
         (None, Some(number)) if known.is_none() => Some(number.clone()),

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::actions::{Cx, Step, commerce_down, lookup};
 use super::understand::shown_named;
-use super::{ShownProduct, Topic, cues, extract};
+use super::{ShownProduct, Topic, extract};
 use crate::commerce::Product;
 
 /// Products shown at once.
@@ -23,9 +23,10 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
             .ordinal(cx.text)
             .and_then(|o| o.index(shown.len()))
             .or_else(|| {
-                shown_named(cx.text, shown).filter(|_| asks_about_one(cx.text) || cx.agent.cues.follows_up(cx.text))
+                shown_named(cx.text, shown)
+                    .filter(|_| cx.agent.cues.product_question(cx.text) || cx.agent.cues.follows_up(cx.text))
             })
-            .or_else(|| (asks_about_one(cx.text) && !names_products(cx.text)).then_some(0));
+            .or_else(|| (cx.agent.cues.product_question(cx.text) && !names_products(cx, cx.text)).then_some(0));
         if let Some(i) = pointed {
             topic.products = shown.to_vec();
             topic.budget = continued.and_then(|t| t.budget);
@@ -33,15 +34,8 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
         }
     }
     let mut budget = extract::budget(cx.text).or_else(|| continued.and_then(|t| t.budget));
-    let cheaper = cues::contains_any(
-        cx.text,
-        &["더 싼", "더 저렴", "싼 거", "저렴한", "cheaper", "less expensive", "lower price"],
-    );
-    let others = cheaper
-        || cues::contains_any(
-            cx.text,
-            &["다른", "또 뭐", "더 없", "other", "others", "anything else", "more options", "else"],
-        );
+    let cheaper = cx.agent.cues.cheaper(cx.text);
+    let others = cheaper || cx.agent.cues.others(cx.text);
     if cheaper && let Some(lowest) = shown.iter().filter_map(|p| price_of(&p.price)).reduce(f64::min) {
         budget = Some(extract::Budget { min: None, max: Some(lowest - 1.0) });
     }
@@ -103,59 +97,12 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
     (cx.reply("results", &json!({ "products": products, "query": cx.text, "budget": budget })), true)
 }
 
-/// Whether the ask names products of its own ("do you have anything for chapped lips?").
-fn names_products(text: &str) -> bool {
-    let generic = [
-        "얼마",
-        "가격",
-        "링크",
-        "주소",
-        "재고",
-        "품절",
-        "구매",
-        "price",
-        "link",
-        "stock",
-        "available",
-        "much",
-        "how",
-        "it",
-        "that",
-        "one",
-        "그거",
-        "그건",
-        "이거",
-        "있어요",
-        "있나요",
-    ];
+/// Whether the ask names products of its own ("do you have anything for chapped lips?"), beyond
+/// the words of a question about one (`product_question` cues).
+fn names_products(cx: &Cx<'_>, text: &str) -> bool {
     crate::commerce::search::query_terms(text)
         .iter()
-        .any(|t| t.chars().count() >= 2 && !generic.iter().any(|g| t.contains(g)))
-}
-
-/// Whether the ask is about a product rather than for products: its price, link or stock.
-pub(super) fn asks_about_one(text: &str) -> bool {
-    cues::contains_any(
-        text,
-        &[
-            "얼마",
-            "가격",
-            "링크",
-            "주소",
-            "재고",
-            "품절",
-            "살 수",
-            "구매",
-            "how much",
-            "price",
-            "link",
-            "url",
-            "in stock",
-            "available",
-            "buy it",
-            "sold out",
-        ],
-    )
+        .any(|t| t.chars().count() >= 2 && !cx.agent.cues.product_question(t) && !cx.agent.cues.refers_back(t))
 }
 
 /// A product shown, asked about: its price, stock and page.

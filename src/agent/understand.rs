@@ -238,7 +238,7 @@ fn continued_topic(
     }
     // A product just shown, named with a question about it ("장갑은 얼마예요?", "is the scarf in
     // stock?"): whatever the router says.
-    if names_shown(text, topic) && super::products::asks_about_one(text) && !skill.action.is_order() {
+    if names_shown(text, topic) && agent.cues.product_question(text) && !skill.action.is_order() {
         return Some(topic.skill.clone());
     }
     // An order stays the topic through what points at it (a number, "두 번째", the items) or a

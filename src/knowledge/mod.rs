@@ -151,12 +151,6 @@ impl Knowledge {
         Self { articles, passages, index, synonyms: Vec::new() }
     }
 
-    /// The same knowledge with these synonym groups.
-    pub fn with_synonyms(self, groups: Vec<Vec<String>>) -> Self {
-        let synonyms = groups.into_iter().map(|g| g.into_iter().map(|w| w.to_lowercase()).collect()).collect();
-        Self { synonyms, ..self }
-    }
-
     fn search(&self, question: &str) -> Vec<(usize, f32)> {
         self.index.search_terms(&index::alternatives(question, &self.synonyms))
     }
@@ -288,53 +282,6 @@ impl Knowledge {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.articles.is_empty()
-    }
-
-    /// The best passage for `question`, in `locale` when the article exists in it; `None` when no
-    /// passage covers enough of the question. `only_slug` restricts the search to one article.
-    pub fn answer(&self, question: &str, locale: Locale, only_slug: Option<&str>) -> Option<Answer> {
-        let ranked = self.search(question);
-        let (doc, coverage) = ranked
-            .into_iter()
-            .filter(|(doc, _)| only_slug.is_none_or(|slug| self.articles[self.passages[*doc].0].slug == slug))
-            .find(|(_, coverage)| *coverage >= MIN_COVERAGE)?;
-        let (a, s) = self.passages[doc];
-        let (a, s) = self.translated(a, s, locale);
-        let (article, section) = (&self.articles[a], &self.articles[a].sections[s]);
-        Some(Answer {
-            slug: article.slug.clone(),
-            title: article.title.clone(),
-            heading: section.heading.clone(),
-            text: section.text.clone(),
-            coverage,
-            specific: 0,
-        })
-    }
-
-    /// Up to `limit` passages that answer `question`, best first, each in `locale` when its
-    /// article exists in it.
-    pub fn passages(&self, question: &str, locale: Locale, limit: usize) -> Vec<Answer> {
-        let mut out: Vec<Answer> = Vec::new();
-        for (doc, coverage) in self.search(question) {
-            if out.len() >= limit || coverage < MIN_COVERAGE {
-                continue;
-            }
-            let (a, s) = self.passages[doc];
-            let (a, s) = self.translated(a, s, locale);
-            let (article, section) = (&self.articles[a], &self.articles[a].sections[s]);
-            if out.iter().any(|o| o.slug == article.slug && o.heading == section.heading) {
-                continue;
-            }
-            out.push(Answer {
-                slug: article.slug.clone(),
-                title: article.title.clone(),
-                heading: section.heading.clone(),
-                text: section.text.clone(),
-                coverage,
-                specific: 0,
-            });
-        }
-        out
     }
 
     /// The section of the article `slug` with this heading (in any of its languages), given in
@@ -514,7 +461,11 @@ mod tests {
             ("주말에도 배송하나요", Locale::Ko, "delivery-times"),
         ];
         for (question, locale, slug) in cases {
-            let answer = k.answer(question, locale, None).unwrap_or_else(|| panic!("no answer to {question}"));
+            let answer = k
+                .sections(question, locale, None, None)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| panic!("no answer to {question}"));
             assert_eq!(answer.slug, slug, "{question}: {answer:?}");
             assert_eq!(Locale::detect(&answer.text, Locale::En), locale, "{question}: {answer:?}");
         }
@@ -552,7 +503,7 @@ mod tests {
         let k = demo();
         for question in ["오늘 날씨 어때?", "write me a poem about cats", "비트코인 시세 알려줘", "who won the game"]
         {
-            assert_eq!(k.answer(question, Locale::Ko, None), None, "{question}");
+            assert_eq!(k.sections(question, Locale::Ko, None, None), Vec::new(), "{question}");
         }
     }
 

@@ -219,11 +219,7 @@ impl ShopifyCommerce {
 impl Commerce for ShopifyCommerce {
     #[tracing::instrument(skip_all, fields(shop = %self.host, who = ?who))]
     async fn order(&self, number: &str, who: &CustomerKey) -> Result<OrderLookup, CommerceError> {
-        let number = order_number(number).ok_or(CommerceError::NotFound)?;
-        let name = format!("#{number}");
-        let query = [("name", name.as_str()), ("status", "any"), ("fields", ORDER_FIELDS)];
-        let list: OrderList = self.get(&["orders.json"], &query).await?;
-        let order = list.orders.into_iter().find(|o| o.is_number(&number)).ok_or(CommerceError::NotFound)?;
+        let order = self.find_order(number).await?;
         if !order.belongs_to(who) {
             return Ok(OrderLookup::NotYours);
         }
@@ -293,12 +289,17 @@ impl ShopifyCommerce {
             .collect())
     }
 
-    async fn cancel(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+    /// The order customers call `number`, whoever it belongs to (callers check).
+    async fn find_order(&self, number: &str) -> Result<wire::ShopifyOrder, CommerceError> {
         let number = order_number(number).ok_or(CommerceError::NotFound)?;
         let name = format!("#{number}");
         let query = [("name", name.as_str()), ("status", "any"), ("fields", ORDER_FIELDS)];
         let list: OrderList = self.get(&["orders.json"], &query).await?;
-        let found = list.orders.into_iter().find(|o| o.is_number(&number)).ok_or(CommerceError::NotFound)?;
+        list.orders.into_iter().find(|o| o.is_number(&number)).ok_or(CommerceError::NotFound)
+    }
+
+    async fn cancel(&self, number: &str, who: &CustomerKey) -> Result<Cancellation, CommerceError> {
+        let found = self.find_order(number).await?;
         if !found.belongs_to(who) {
             return Ok(Cancellation::NotYours);
         }
