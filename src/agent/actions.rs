@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::step::{Cx, Step};
 use super::understand::Plan;
 use super::{Agent, Confirmation, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
 use crate::channels::ChannelKind;
@@ -68,23 +69,6 @@ fn knowledge_instead<'a>(
             best().filter(|b| b.slug != own && b.specific > 0).map(|_| faq)
         }
         _ => None,
-    }
-}
-
-/// The result of a skill: replies, a handoff, or both.
-#[derive(Debug, Default)]
-pub(super) struct Step {
-    pub replies: Vec<String>,
-    pub handoff: Option<HandoffDecision>,
-}
-
-impl Step {
-    pub fn handoff(reason: HandoffReason, detail: impl Into<String>) -> Self {
-        Step { replies: Vec::new(), handoff: Some(HandoffDecision { reason, detail: detail.into() }) }
-    }
-
-    pub fn reply(text: String) -> Self {
-        Step { replies: vec![text], handoff: None }
     }
 }
 
@@ -203,33 +187,6 @@ fn question(plan: &Plan, continued: Option<&Topic>) -> String {
             chars[chars.len().saturating_sub(300)..].iter().collect()
         }
         _ => plan.text.clone(),
-    }
-}
-
-/// One skill run.
-pub(super) struct Cx<'a> {
-    pub agent: &'a Agent,
-    pub turn: &'a Turn<'a>,
-    pub skill: &'a str,
-    /// What the customer asked of this skill.
-    pub text: &'a str,
-    pub locale: Locale,
-}
-
-impl Cx<'_> {
-    pub fn reply(&self, name: &str, data: &impl Serialize) -> Step {
-        let sms = self.turn.channel == ChannelKind::Sms;
-        match self.agent.replies.render(self.skill, name, self.locale, sms, data) {
-            Ok(text) => Step::reply(text),
-            Err(e) => {
-                tracing::error!(error = %e, "a reply template failed");
-                Step::handoff(HandoffReason::SkillFailure, e.to_string())
-            }
-        }
-    }
-
-    pub fn ko(&self) -> bool {
-        self.locale == Locale::Ko
     }
 }
 
@@ -428,19 +385,6 @@ fn default_offer(locale: Locale) -> String {
     .to_owned()
 }
 
-impl Cx<'_> {
-    /// A reply of this skill, or `fallback` when the skills folder does not have it.
-    pub fn reply_or(&self, name: &str, data: &impl Serialize, fallback: String) -> Step {
-        if self.agent.replies.has(self.skill, name, self.locale) {
-            let step = self.reply(name, data);
-            if step.handoff.is_none() {
-                return step;
-            }
-        }
-        Step::reply(fallback)
-    }
-}
-
 fn default_apology(locale: Locale) -> String {
     match locale {
         Locale::Ko => "불편을 드려 정말 죄송합니다. 상담원이 직접 확인해 드릴게요.",
@@ -476,24 +420,4 @@ pub(super) fn asked_again(agent: &Agent, text: &str, plans: &[Plan], state: &mut
         state.repeats = 0;
     }
     state.repeats >= 2
-}
-
-/// Calls the commerce integration, once more after a short wait when it asks for one.
-pub(super) async fn lookup<T, F, Fut>(call: F) -> Result<T, CommerceError>
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<T, CommerceError>>,
-{
-    match call().await {
-        Err(e) if e.is_retryable() && e.retry_after().is_none_or(|d| d <= std::time::Duration::from_secs(2)) => {
-            tokio::time::sleep(e.retry_after().unwrap_or(std::time::Duration::from_millis(200))).await;
-            call().await
-        }
-        other => other,
-    }
-}
-
-pub(super) fn commerce_down(e: &CommerceError) -> Step {
-    tracing::warn!(error = %e, "the commerce integration failed");
-    Step::handoff(HandoffReason::SkillFailure, format!("the commerce integration failed: {e}"))
 }

@@ -17,9 +17,11 @@ pub mod deliver;
 pub mod extract;
 pub mod guardrails;
 pub mod live;
+mod names;
 mod orders;
 pub mod preview;
 mod products;
+mod step;
 mod understand;
 
 use std::sync::Arc;
@@ -375,9 +377,9 @@ impl Agent {
         locale: Locale,
         state: &mut ConversationState,
         trace: &mut Trace,
-    ) -> actions::Step {
+    ) -> step::Step {
         if let Some(topic) = self.guardrails.escalation(turn.text, turn.settings) {
-            return actions::Step::handoff(HandoffReason::EscalationTopic, format!("the message mentions {topic:?}"));
+            return step::Step::handoff(HandoffReason::EscalationTopic, format!("the message mentions {topic:?}"));
         }
         if let Some(step) = orders::confirmed(self, turn, locale, state, trace).await {
             return step;
@@ -416,10 +418,10 @@ impl Agent {
             }
             replies.extend(step.replies);
             if step.handoff.is_some() {
-                return actions::Step { replies, handoff: step.handoff };
+                return step::Step { replies, handoff: step.handoff };
             }
         }
-        actions::Step { replies, handoff: None }
+        step::Step { replies, handoff: None }
     }
 }
 
@@ -439,11 +441,11 @@ pub fn handoff_message(settings: &ChannelSettings, customer: &CustomerInfo, loca
 /// Not understanding a message hands off at once, unless the channel allows a few misses in a
 /// row (`handoff.max_fallbacks`): then the agent asks the customer to rephrase until the last.
 fn missed_or_handoff(
-    step: actions::Step,
+    step: step::Step,
     settings: &ChannelSettings,
     state: &mut ConversationState,
     locale: Locale,
-) -> actions::Step {
+) -> step::Step {
     let missed = step
         .handoff
         .as_ref()
@@ -465,12 +467,12 @@ fn missed_or_handoff(
             }
             .to_owned()
         });
-        return actions::Step { replies: vec![text], handoff: None };
+        return step::Step { replies: vec![text], handoff: None };
     }
     if allowed > 1 {
         let detail = step.handoff.map(|h| h.detail).unwrap_or_default();
         let detail = format!("{} messages in a row were not understood; the last: {detail}", state.fallbacks);
-        return actions::Step::handoff(HandoffReason::RepeatedFallbacks, detail);
+        return step::Step::handoff(HandoffReason::RepeatedFallbacks, detail);
     }
     step
 }

@@ -13,7 +13,7 @@
 
 use serde_json::json;
 
-use super::actions::{Cx, Step, commerce_down, lookup};
+use super::step::{Cx, Step, commerce_down, lookup};
 use super::cues::YesNo;
 use super::{
     Agent, Confirmation, ConversationState, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Performed, Topic, Trace, Turn,
@@ -179,7 +179,7 @@ fn described(text: &str, orders: &[Order]) -> Option<usize> {
     let hits = |order: &Order| {
         let names: String =
             order.items.iter().map(|i| format!("{} {}", i.name_ko, i.name_en)).collect::<Vec<_>>().join(" ");
-        terms.iter().filter(|t| super::understand::names_word(&names, t)).count()
+        terms.iter().filter(|t| super::names::names_word(&names, t)).count()
     };
     let scored: Vec<usize> = orders.iter().map(hits).collect();
     let best = *scored.iter().max()?;
