@@ -1,6 +1,5 @@
 //! What each kind of skill does once routed to, and what the conversation remembers of it.
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::step::{Cx, Step};
@@ -8,7 +7,6 @@ use super::understand::Plan;
 use super::{Agent, Confirmation, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
 use crate::channels::ChannelKind;
 use crate::channels::FrustrationAction;
-use crate::commerce::CommerceError;
 use crate::knowledge::Answer;
 use crate::locale::Locale;
 use crate::skills::Action;

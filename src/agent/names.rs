@@ -32,4 +32,3 @@ pub(super) fn names_word(names: &str, term: &str) -> bool {
     let term = term.trim_end_matches('s');
     term.len() >= 3 && names.split(|c: char| !c.is_alphanumeric()).any(|w| w.starts_with(term))
 }
-

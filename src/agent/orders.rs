@@ -13,8 +13,8 @@
 
 use serde_json::json;
 
-use super::step::{Cx, Step, commerce_down, lookup};
 use super::cues::YesNo;
+use super::step::{Cx, Step, commerce_down, lookup};
 use super::{
     Agent, Confirmation, ConversationState, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Performed, Topic, Trace, Turn,
     extract,

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::step::{Cx, Step, commerce_down, lookup};
 use super::names::shown_named;
+use super::step::{Cx, Step, commerce_down, lookup};
 use super::{ShownProduct, Topic, extract};
 use crate::commerce::Product;
 
