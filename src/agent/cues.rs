@@ -182,9 +182,9 @@ impl Cues {
 
     /// Yes or no, when the message says one of them (no wins when both appear: "아니, 취소하지 마").
     pub fn yes_no(&self, text: &str) -> Option<YesNo> {
-        if self.confirm.no.iter().any(|w| contains(text, w)) {
+        if self.confirm.no.iter().any(|w| starts_word(text, w)) {
             Some(YesNo::No)
-        } else if self.confirm.yes.iter().any(|w| contains(text, w)) {
+        } else if self.confirm.yes.iter().any(|w| starts_word(text, w)) {
             Some(YesNo::Yes)
         } else {
             None
@@ -196,6 +196,18 @@ impl Words {
     fn find(&self, text: &str) -> Option<&str> {
         self.ko.iter().chain(&self.en).find(|w| contains(text, w)).map(String::as_str)
     }
+}
+
+/// Whether a word of `text` starts with the cue (Korean) or is it (other scripts): "네" answers
+/// in "네 취소해 주세요" and not in "답답하네".
+fn starts_word(text: &str, cue: &str) -> bool {
+    if cue.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return contains(text, cue);
+    }
+    let text = text.to_lowercase();
+    let cue = cue.trim().to_lowercase();
+    !cue.is_empty()
+        && text.match_indices(&cue).any(|(at, _)| text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
 }
 
 /// Whether `text` contains any of the cues.
@@ -250,6 +262,8 @@ mod tests {
         assert_eq!(cues.yes_no("아니요, 그냥 둘게요"), Some(YesNo::No));
         assert_eq!(cues.yes_no("yes please"), Some(YesNo::Yes));
         assert_eq!(cues.yes_no("배송 언제 와요"), None);
+        assert_eq!(cues.yes_no("이 봇 진짜 답답하네"), None);
+        assert_eq!(cues.yes_no("넵!"), Some(YesNo::Yes));
         assert!(cues.lists_orders("제 주문 내역 보여주세요"));
         assert!(cues.follows_up("도서산간은요?"));
         assert!(cues.follows_up("and customs?"));
