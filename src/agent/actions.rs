@@ -21,6 +21,8 @@ const HANDOFF_SKILL: &str = "human_handoff";
 const ROUTED: f32 = 0.35;
 /// The share of such a question a passage must cover.
 const LENIENT_COVERAGE: f32 = 0.25;
+/// How much more of an ask another article must cover to answer it instead of the skill's own.
+const CLEARLY_BETTER: f32 = 0.2;
 /// The share of a claim ("뚜껑이 깨져서 왔어요") the policy must cover to be stated with it.
 const CLAIM_COVERAGE: f32 = 0.1;
 
@@ -59,12 +61,18 @@ fn knowledge_instead<'a>(
             (!about_an_order && general).then_some(faq)
         }
         Action::Returns | Action::BusinessHours => {
+            // Another article answers, and the skill's own answers nothing specific or clearly
+            // less ("주말에도 배송 출발해요?" routed to business hours is about delivery).
             let own = skill.article.as_deref()?;
             let mine = agent.knowledge.sections(text, locale, Some(own), None);
-            if mine.iter().any(|s| s.specific > 0) {
-                return None;
-            }
-            best().filter(|b| b.slug != own && b.specific > 0).map(|_| faq)
+            let mine = mine
+                .iter()
+                .filter(|s| s.specific > 0)
+                .map(|s| s.coverage)
+                .fold(None, |m: Option<f32>, c| Some(m.map_or(c, |m| m.max(c))));
+            best()
+                .filter(|b| b.slug != own && b.specific > 0 && mine.is_none_or(|m| b.coverage > m + CLEARLY_BETTER))
+                .map(|_| faq)
         }
         _ => None,
     }
