@@ -23,6 +23,8 @@ const ROUTED: f32 = 0.35;
 const LENIENT_COVERAGE: f32 = 0.25;
 /// How much more of an ask another article must cover to answer it instead of the skill's own.
 const CLEARLY_BETTER: f32 = 0.2;
+/// An ask of at most this many words is about the article in play.
+const SHORT_ASK: usize = 2;
 /// The share of a claim ("뚜껑이 깨져서 왔어요") the policy must cover to be stated with it.
 const CLAIM_COVERAGE: f32 = 0.1;
 
@@ -136,7 +138,12 @@ pub(super) async fn run(
             hours(&cx, article)
         }
         Action::KnowledgeAnswer => {
-            let prefer = continued.filter(|_| plan.follow_up).and_then(|t| t.article.as_deref());
+            // The article in play answers what leans on it: a follow-up, "who pays in that case?",
+            // or a word or two ("fee?") even when the router reads them as a new question.
+            let leans = plan.follow_up
+                || agent.cues.refers_back(&plan.text)
+                || plan.text.split_whitespace().count() <= SHORT_ASK;
+            let prefer = previous.as_ref().filter(|_| leans).and_then(|t| t.article.as_deref());
             // Routed here with confidence, a question with words the articles lack still finds
             // its passage.
             let bar = if plan.confidence >= ROUTED { LENIENT_COVERAGE } else { crate::knowledge::MIN_COVERAGE };

@@ -30,6 +30,29 @@ pub struct Cues {
     product_question: Words,
     cheaper: Words,
     others: Words,
+    order_facet: Facets,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Facets {
+    total: Words,
+    items: Words,
+    arrival: Words,
+    link: Words,
+}
+
+/// What a question about an order asks besides where it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFacet {
+    /// What was paid, or what comes back.
+    Total,
+    /// What is in it.
+    Items,
+    /// When it arrives.
+    Arrival,
+    /// Where to follow the parcel.
+    Link,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +170,21 @@ impl Cues {
     /// Whether the message asks about one product: its price, stock or page.
     pub fn product_question(&self, text: &str) -> bool {
         self.product_question.find(text).is_some()
+    }
+
+    /// What the message asks of an order besides where it is, if anything: the first named of
+    /// the total, the items, the arrival and the tracking link.
+    pub fn order_facet(&self, text: &str) -> Option<OrderFacet> {
+        let facets = &self.order_facet;
+        [
+            (&facets.link, OrderFacet::Link),
+            (&facets.arrival, OrderFacet::Arrival),
+            (&facets.items, OrderFacet::Items),
+            (&facets.total, OrderFacet::Total),
+        ]
+        .into_iter()
+        .find(|(words, _)| words.find(text).is_some())
+        .map(|(_, facet)| facet)
     }
 
     /// Whether the customer wants something cheaper than what was shown.
@@ -267,5 +305,11 @@ mod tests {
         assert!(cues.lists_orders("제 주문 내역 보여주세요"));
         assert!(cues.follows_up("도서산간은요?"));
         assert!(cues.follows_up("and customs?"));
+        assert_eq!(cues.order_facet("how much did I pay for that order?"), Some(OrderFacet::Total));
+        assert_eq!(cues.order_facet("환불 금액은요?"), Some(OrderFacet::Total));
+        assert_eq!(cues.order_facet("도착 예정일 알 수 있어요?"), Some(OrderFacet::Arrival));
+        assert_eq!(cues.order_facet("지금 어디쯤인지 직접 볼 수 있는 링크 있어요?"), Some(OrderFacet::Link));
+        assert_eq!(cues.order_facet("what's in the older one?"), Some(OrderFacet::Items));
+        assert_eq!(cues.order_facet("주문 1001 어디쯤 왔어요?"), None);
     }
 }

@@ -13,7 +13,7 @@
 
 use serde_json::json;
 
-use super::cues::YesNo;
+use super::cues::{OrderFacet, YesNo};
 use super::step::{Cx, Step, commerce_down, lookup};
 use super::{
     Agent, Confirmation, ConversationState, HandoffReason, MAX_LOOKUP_FAILURES, Pending, Performed, Topic, Trace, Turn,
@@ -112,6 +112,10 @@ pub(super) async fn run(cx: &Cx<'_>, action: Action, state: &mut ConversationSta
         topic.orders = vec![order.number.clone()];
     }
     let view = order_view(&order, cx.locale);
+    if let Some(name) = facet(cx, action, &order, state) {
+        let cancelled = order.status == OrderStatus::Cancelled || state.cancelled.contains(&order.number);
+        return cx.reply(name, &json!({ "order": view, "customer": cx.turn.customer, "cancelled": cancelled }));
+    }
     let name = match (action, order.status) {
         (Action::OrderCancellation, OrderStatus::Cancelled) => "already_cancelled",
         (Action::OrderCancellation, _) if state.cancelled.contains(&order.number) => "already_cancelled",
@@ -127,6 +131,30 @@ pub(super) async fn run(cx: &Cx<'_>, action: Action, state: &mut ConversationSta
         (_, OrderStatus::Cancelled) => "cancelled",
     };
     cx.reply(name, &json!({ "order": view, "customer": cx.turn.customer }))
+}
+
+/// The reply for what the customer asked of the order besides where it is ("얼마 냈어요?", "what's
+/// in it?", "도착 예정일은요?", "링크 있어요?"), when the skill has one and the order has the answer.
+/// A request to cancel an order that can still be cancelled is asked to confirm first, whatever
+/// else it asks.
+fn facet(cx: &Cx<'_>, action: Action, order: &Order, state: &ConversationState) -> Option<&'static str> {
+    let cancelling = action == Action::OrderCancellation
+        && order.cancellable
+        && order.status != OrderStatus::Cancelled
+        && !state.cancelled.contains(&order.number);
+    if cancelling {
+        return None;
+    }
+    let shipment = order.shipment.as_ref();
+    let on_its_way = matches!(order.status, OrderStatus::Shipped | OrderStatus::OutForDelivery);
+    let name = match cx.agent.cues.order_facet(cx.text)? {
+        OrderFacet::Total => "total",
+        OrderFacet::Items => "items",
+        OrderFacet::Arrival if on_its_way && shipment.is_some_and(|s| s.estimated_delivery.is_some()) => "arrival",
+        OrderFacet::Link if on_its_way && shipment.is_some() => "link",
+        OrderFacet::Arrival | OrderFacet::Link => return None,
+    };
+    cx.agent.replies.has(cx.skill, name, cx.locale).then_some(name)
 }
 
 /// Who the channel says the customer is (the brand's page, the texting number).
@@ -202,6 +230,7 @@ pub(super) fn order_view(order: &Order, locale: Locale) -> serde_json::Value {
         "number": order.number,
         "status": if ko { order.status.label_ko() } else { order.status.label_en() },
         "items": items,
+        "item_list": names.join(", "),
         "total": order.total.display(),
         "cancellable": order.cancellable,
         "carrier": shipment.map(|s| s.carrier.clone()),

@@ -249,7 +249,15 @@ fn continued_topic(
         let order_talk = agent.cues.about_order(text) && text.split_whitespace().count() <= 7;
         let other = agent.cues.follows_up(text) && text.split_whitespace().count() <= SHORT_WORDS;
         let routed_order = routed.and_then(|i| agent.catalog.get(i)).is_some_and(|s| s.action.is_order());
-        return ((order_talk && (!elsewhere || agent.cues.follows_up(text)))
+        // What was paid, what is in it, when it comes, where to follow it, asked of the order in
+        // play ("how much did I pay for that order?", "도착 예정일 알 수 있어요?"); a refund after
+        // the agent cancelled it is that order's refund.
+        let refund_of_cancelled = topic.orders.iter().any(|o| state.cancelled.contains(o));
+        let facet = agent.cues.order_facet(text).is_some()
+            && (agent.cues.about_order(text) || agent.cues.refers_back(text) || refund_of_cancelled)
+            && !topic.orders.is_empty();
+        return (facet
+            || (order_talk && (!elsewhere || agent.cues.follows_up(text)))
             || (other && !elsewhere)
             || (routed_order && !elsewhere))
             .then(|| topic.skill.clone());

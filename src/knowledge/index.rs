@@ -6,6 +6,9 @@
 //! question's weight a passage covers: the share that decides whether it answers at all.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::locale::is_hangul;
 
@@ -29,9 +32,39 @@ const STOP_PAIRS: &[&str] = &[
     "되는", "하는", "하면", "으면", "인데", "합니", "입니", "됩니", "있습", "없습", "드립", "립니",
 ];
 
+/// Amounts of money as customers and articles write them: `50,000원`, `₩50,000`, `5만원`,
+/// `2만5천원`, `3천원`, `50k`, `50,000 won`.
+static MONEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"₩\s?(?P<w>[0-9][0-9,]*)",
+        r"|(?P<m>[0-9]+)\s?만\s?(?:(?P<mc>[0-9])\s?천)?\s?원?",
+        r"|(?P<c>[0-9]+)\s?천\s?원",
+        r"|(?P<n>[0-9][0-9,]*)\s?(?:원|won\b|krw\b)",
+        r"|\b(?P<k>[0-9]+)k\b",
+    ))
+    .expect("the money pattern compiles")
+});
+
+/// `text` with every amount of money written as one token, `krw` and the amount in won, so
+/// "5만원 넘으면" meets "50,000원 이상".
+fn amounts(text: &str) -> std::borrow::Cow<'_, str> {
+    MONEY.replace_all(text, |caps: &regex::Captures<'_>| {
+        let number = |name: &str| caps.name(name).and_then(|m| m.as_str().replace(',', "").parse::<u64>().ok());
+        let won = number("w")
+            .or_else(|| number("m").map(|m| m * 10_000 + number("mc").unwrap_or(0) * 1_000))
+            .or_else(|| number("c").map(|c| c * 1_000))
+            .or_else(|| number("n"))
+            .or_else(|| number("k").map(|k| k * 1_000));
+        match won {
+            Some(won) => format!(" krw{won} "),
+            None => caps[0].to_owned(),
+        }
+    })
+}
+
 /// The tokens of `text`.
 pub fn tokens(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
+    let lower = amounts(&text.to_lowercase()).into_owned();
     let mut out = Vec::new();
     let mut run = String::new();
     let mut run_is_hangul = false;
@@ -331,5 +364,9 @@ mod tests {
         assert_eq!(tokens("shipped wrapping items"), ["ship", "wrap", "item"]);
         assert_eq!(tokens("gift boxes 선물"), ["gift", "boxe", "선물"]);
         assert_eq!(tokens("주문 1001번"), ["주문", "1001", "번"]);
+        assert_eq!(tokens("5만원 넘으면"), ["krw50000", "넘으"]);
+        assert_eq!(tokens("50,000원 이상"), ["krw50000", "이상"]);
+        assert_eq!(tokens("over ₩50,000 or 50k"), ["over", "krw50000", "krw50000"]);
+        assert_eq!(tokens("2만5천원"), ["krw25000"]);
     }
 }

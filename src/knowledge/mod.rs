@@ -14,6 +14,7 @@
 //! groups of words customers use for one thing (`abroad`, `overseas`, `international`).
 
 mod index;
+mod kinds;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,10 @@ pub const MIN_COVERAGE: f32 = 0.45;
 pub const MIN_COVERAGE_IN_ARTICLE: f32 = 0.3;
 /// The file of synonym groups beside the articles.
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
+/// A passage found for an ask: article, section, coverage and words of the ask specific to it.
+type Hit = (usize, usize, f32, usize);
+/// Tokens of an ask short enough to lean on the article in question for its topic ("fee?").
+const SHORT_ASK: usize = 3;
 
 /// One article.
 #[derive(Debug, Clone, PartialEq)]
@@ -193,7 +198,10 @@ impl Knowledge {
         min_coverage: f32,
     ) -> Vec<Answer> {
         let asks = asks(question);
-        let mut found: Vec<(usize, usize, f32, usize)> = Vec::new();
+        let mut found: Vec<Hit> = Vec::new();
+        // A sentence that finds nothing may be context for the next one: "I'm sending it to Jeju.
+        // Is shipping different there?" is about Jeju when that says more than the question alone.
+        let mut context = String::new();
         for ask in asks.iter().map(String::as_str).chain((asks.len() > 1).then_some(question)) {
             if asks.len() > 1 && ask == question && !found.is_empty() {
                 break;
@@ -201,25 +209,25 @@ impl Knowledge {
             // The second ask of a message is likely about the article the first landed on.
             let first = found.first().map(|&(a, ..)| self.articles[a].slug.clone());
             let prefer = prefer_slug.map(str::to_owned).or(first);
-            let in_article = MIN_COVERAGE_IN_ARTICLE.min(min_coverage);
-            let hit = match (only_slug, prefer.as_deref()) {
-                (Some(slug), _) => self.best_in(ask, Some(slug), in_article),
-                (None, Some(slug)) => {
-                    let preferred = self.best_in(ask, Some(slug), in_article);
-                    let anywhere = self.best_in(ask, None, min_coverage);
-                    match (preferred, anywhere) {
-                        // Clearly better elsewhere: "and can I pay with PayPal?" after shipping abroad.
-                        (Some(p), Some(a)) if a.2 > p.2 + 0.2 && a.3 > 0 => Some(a),
-                        (Some(p), _) => Some(p),
-                        (None, a) => a,
+            let find = |ask: &str| self.hit(ask, only_slug, prefer.as_deref(), min_coverage);
+            let alone = find(ask);
+            let combined = (!context.is_empty() && ask != question).then(|| format!("{context} {ask}"));
+            let with_context = combined.as_deref().and_then(|combined| match alone {
+                // The article the ask found; the section the context points to, if it says more.
+                Some(hit) => {
+                    let slug = self.articles[hit.0].slug.as_str();
+                    self.best_in(combined, Some(slug), 0.0).filter(|c| c.3 > hit.3)
+                }
+                None => find(combined),
+            });
+            match with_context.or(alone) {
+                Some((a, s, coverage, specific)) => {
+                    context.clear();
+                    if !found.iter().any(|&(fa, fs, _, _)| self.same_section((fa, fs), (a, s))) {
+                        found.push((a, s, coverage, specific));
                     }
                 }
-                (None, None) => self.best_in(ask, None, min_coverage),
-            };
-            if let Some((a, s, coverage, specific)) = hit
-                && !found.iter().any(|&(fa, fs, _, _)| self.same_section((fa, fs), (a, s)))
-            {
-                found.push((a, s, coverage, specific));
+                None => context = ask.to_owned(),
             }
         }
         found
@@ -228,18 +236,58 @@ impl Knowledge {
             .collect()
     }
 
+    /// The section for one ask: within `only_slug`, or in `prefer` unless another article
+    /// clearly answers better, or anywhere.
+    fn hit(&self, ask: &str, only_slug: Option<&str>, prefer: Option<&str>, min_coverage: f32) -> Option<Hit> {
+        let in_article = MIN_COVERAGE_IN_ARTICLE.min(min_coverage);
+        match (only_slug, prefer) {
+            (Some(slug), _) => self.best_in(ask, Some(slug), in_article),
+            (None, Some(slug)) => {
+                let preferred = self.best_in(ask, Some(slug), in_article);
+                let anywhere = self.best_in(ask, None, min_coverage);
+                let kinds = kinds::asked(ask);
+                let gives = |hit: &Hit| self.gives(hit.0, hit.1, &kinds);
+                match (preferred, anywhere) {
+                    // "fee?" after the return policy: its fee, not the gift-wrapping prices.
+                    (Some(p), Some(a)) if gives(&p) && (!gives(&a) || tokens(ask).len() <= SHORT_ASK) => Some(p),
+                    // Clearly better elsewhere: "and can I pay with PayPal?" after shipping abroad.
+                    (Some(p), Some(a)) if a.2 > p.2 + 0.2 && a.3 > 0 => Some(a),
+                    (Some(p), _) => Some(p),
+                    (None, a) => a,
+                }
+            }
+            (None, None) => self.best_in(ask, None, min_coverage),
+        }
+    }
+
+    fn gives(&self, a: usize, s: usize, kinds: &[kinds::Kind]) -> bool {
+        !kinds.is_empty() && kinds::gives(&self.articles[a].sections[s].text, kinds)
+    }
+
     fn same_section(&self, x: (usize, usize), y: (usize, usize)) -> bool {
         x.1 == y.1 && self.articles[x.0].slug == self.articles[y.0].slug
     }
 
     /// The best (article, section) for one ask: the article of the best passage covering
     /// `min_coverage`, then the section of that article the ask's own words point to.
-    fn best_in(&self, ask: &str, only_slug: Option<&str>, min_coverage: f32) -> Option<(usize, usize, f32, usize)> {
-        let (doc, coverage) = self
+    fn best_in(&self, ask: &str, only_slug: Option<&str>, min_coverage: f32) -> Option<Hit> {
+        let kinds = kinds::asked(ask);
+        let found = self
             .search(ask)
             .into_iter()
             .filter(|(doc, _)| only_slug.is_none_or(|slug| self.articles[self.passages[*doc].0].slug == slug))
-            .find(|(_, coverage)| *coverage >= min_coverage)?;
+            .find(|(_, coverage)| *coverage >= min_coverage);
+        let Some((doc, coverage)) = found else {
+            // Within the article in question, a short ask for a kind of answer ("fee?", "며칠
+            // 걸려요?") is answered by the section that gives it.
+            let slug = only_slug.filter(|_| !kinds.is_empty() && tokens(ask).len() <= SHORT_ASK)?;
+            let (a, s) = self
+                .passages
+                .iter()
+                .copied()
+                .find(|&(a, s)| self.articles[a].slug == slug && self.gives(a, s, &kinds))?;
+            return Some((a, s, 0.0, 1));
+        };
         let (a, best) = self.passages[doc];
         let article = &self.articles[a];
         let terms = index::alternatives(ask, &self.synonyms);
@@ -250,8 +298,11 @@ impl Knowledge {
                     .into_iter()
                     .filter(|t| !title.contains(t))
                     .collect();
+            // A word of the title names the topic, and so do its synonyms: "반품" does not make
+            // the refund section specific through "환불".
             terms
                 .iter()
+                .filter(|t| !title.contains(&t.token))
                 .filter(|t| own.contains(&t.token) || t.alternatives.iter().any(|a| a.iter().all(|x| own.contains(x))))
                 .count()
         };
@@ -261,8 +312,15 @@ impl Knowledge {
             let heading: HashSet<String> = tokens(section.heading.as_deref().unwrap_or_default()).into_iter().collect();
             terms.iter().filter(|t| heading.contains(&t.token)).count()
         };
-        let scores: Vec<(usize, usize)> =
-            article.sections.iter().map(|s| (specific(s), in_heading(s))).map(|(s, h)| (s.max(h), s)).collect();
+        // A section that gives the kind of answer asked for (an amount, a time) is specific even
+        // when the ask names nothing else of it, and beats one that only shares a word.
+        let gives = |section: &Section| usize::from(!kinds.is_empty() && kinds::gives(&section.text, &kinds));
+        let scores: Vec<(usize, usize)> = article
+            .sections
+            .iter()
+            .map(|s| (specific(s), in_heading(s), gives(s)))
+            .map(|(s, h, g)| (s.max(h) + 2 * g, s + g))
+            .collect();
         let top = scores.iter().map(|s| s.0).max().unwrap_or(0);
         let section = if top == 0 {
             0
@@ -431,7 +489,9 @@ mod tests {
         }
         let bar = std::env::var("BAR").ok().and_then(|b| b.parse().ok()).unwrap_or(MIN_COVERAGE);
         println!("{:?}", asks(&q));
-        println!("{:#?}", k.sections_above(&q, locale, None, None, bar));
+        let prefer = std::env::var("PREFER").ok();
+        let only = std::env::var("ONLY").ok();
+        println!("{:#?}", k.sections_above(&q, locale, only.as_deref(), prefer.as_deref(), bar));
     }
 
     #[test]

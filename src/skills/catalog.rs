@@ -80,8 +80,8 @@ impl Action {
     /// the engine says it in words of its own or in a required reply.
     pub fn optional_replies(self) -> &'static [&'static str] {
         match self {
-            Action::OrderStatus => &["list"],
-            Action::OrderCancellation => &["list", "cancelled_now", "kept"],
+            Action::OrderStatus => &["list", "total", "items", "arrival", "link"],
+            Action::OrderCancellation => &["list", "cancelled_now", "kept", "total", "items", "arrival", "link"],
             Action::Returns => &["answer"],
             Action::ProductSearch => &["product", "over_budget"],
             Action::Handoff => &["apology", "claim", "offer"],
