@@ -34,6 +34,9 @@ pub const MIN_COVERAGE_IN_ARTICLE: f32 = 0.3;
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
 /// A passage found for an ask: article, section, coverage and words of the ask specific to it.
 type Hit = (usize, usize, f32, usize);
+/// How much less of an ask a passage that gives the kind of answer asked for may cover than the
+/// best one and still be chosen over it.
+const NEARLY: f32 = 0.15;
 /// Tokens of an ask short enough to lean on the article in question for its topic ("fee?").
 const SHORT_ASK: usize = 3;
 
@@ -227,7 +230,7 @@ impl Knowledge {
                         found.push((a, s, coverage, specific));
                     }
                 }
-                None => context = ask.to_owned(),
+                None => context = format!("{context} {ask}").trim().to_owned(),
             }
         }
         found
@@ -272,11 +275,28 @@ impl Knowledge {
     /// `min_coverage`, then the section of that article the ask's own words point to.
     fn best_in(&self, ask: &str, only_slug: Option<&str>, min_coverage: f32) -> Option<Hit> {
         let kinds = kinds::asked(ask);
-        let found = self
+        let candidates: Vec<(usize, f32)> = self
             .search(ask)
             .into_iter()
             .filter(|(doc, _)| only_slug.is_none_or(|slug| self.articles[self.passages[*doc].0].slug == slug))
-            .find(|(_, coverage)| *coverage >= min_coverage);
+            .filter(|(_, coverage)| *coverage >= min_coverage)
+            .collect();
+        // The best passage, or one nearly as good that gives the kind of answer asked for when
+        // it does not: "오늘 주문하면 언제 받아요?" wants the delivery times, not the fee per order.
+        let gives_kind = |doc: usize| {
+            let (a, s) = self.passages[doc];
+            self.gives(a, s, &kinds)
+        };
+        let found = candidates.first().copied().map(|(top, top_coverage)| {
+            if kinds.is_empty() || gives_kind(top) {
+                return (top, top_coverage);
+            }
+            candidates
+                .iter()
+                .copied()
+                .find(|&(doc, coverage)| coverage + NEARLY >= top_coverage && gives_kind(doc))
+                .unwrap_or((top, top_coverage))
+        });
         let Some((doc, coverage)) = found else {
             // Within the article in question, a short ask for a kind of answer ("fee?", "며칠
             // 걸려요?") is answered by the section that gives it.
