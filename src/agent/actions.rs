@@ -218,9 +218,19 @@ fn returns(cx: &Cx<'_>, article: &str) -> Step {
     if sections.is_empty() || cx.agent.cues.asks_how(cx.text) || !is_question(cx.text) {
         // The window always; the rules asked about after it.
         let window = cx.agent.knowledge.first_section(article, cx.locale);
+        // What the steps already say is not said again ("마이페이지 > 주문 내역" in the article too).
+        let steps = cx.reply("how_to", &json!({ "policy": null })).replies.join(" ");
+        let said = crate::knowledge::tokens(&steps);
+        let new = |text: &str| {
+            let own = crate::knowledge::tokens(text);
+            own.iter().filter(|t| said.contains(t)).count() * 2 < own.len()
+        };
         let mut parts: Vec<String> = window.iter().map(|w| w.text.clone()).collect();
         parts.extend(
-            sections.iter().filter(|s| window.as_ref().is_none_or(|w| w.heading != s.heading)).map(|s| s.text.clone()),
+            sections
+                .iter()
+                .filter(|s| window.as_ref().is_none_or(|w| w.heading != s.heading) && new(&s.text))
+                .map(|s| s.text.clone()),
         );
         let policy = (!parts.is_empty()).then(|| parts.join(" "));
         return cx.reply("how_to", &json!({ "policy": policy }));

@@ -3,6 +3,9 @@
 /// An order number the customer typed: 3 to 10 digits, optionally after `#`, that is not part of
 /// a phone number or a longer number.
 pub fn order_number(text: &str) -> Option<String> {
+    // The digits of a phone number written with spaces ("+82 10 1234 5678") are no order.
+    let without_phone = phone(text).map(|p| text.replacen(&p, " ", 1));
+    let text = without_phone.as_deref().unwrap_or(text);
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -87,6 +90,8 @@ mod tests {
         assert_eq!(phone("010-1234-5678 이에요").as_deref(), Some("010-1234-5678"));
         assert_eq!(phone("call +82 10 1234 5678 please").as_deref(), Some("+82 10 1234 5678"));
         assert_eq!(phone("주문 1001"), None);
+        assert_eq!(order_number("the phone on it is +82 10 1234 5678"), None);
+        assert_eq!(order_number("order 1001, phone 010 1234 5678"), Some("1001".into()));
     }
 }
 

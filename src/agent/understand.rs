@@ -256,11 +256,27 @@ fn continued_topic(
         let facet = agent.cues.order_facet(text).is_some()
             && (agent.cues.about_order(text) || agent.cues.refers_back(text) || refund_of_cancelled)
             && !topic.orders.is_empty();
-        return (facet
-            || (order_talk && (!elsewhere || agent.cues.follows_up(text)))
+        // A question about the policy behind the order ("그럼 받고 나서 반품하면 배송비 들어요?")
+        // that the router clearly sends to the knowledge is a question of its own.
+        let policy = elsewhere
+            && routed.and_then(|i| agent.catalog.get(i)).is_some_and(|s| s.action == Action::KnowledgeAnswer)
+            && agent.cues.order_facet(text).is_none()
+            && agent
+                .knowledge
+                .sections(text, state.locale.unwrap_or(crate::locale::Locale::Ko), None, None)
+                .first()
+                .is_some_and(|s| s.specific > 0 && s.coverage >= RESCUE);
+        let stays = facet
+            || (order_talk && (!elsewhere || agent.cues.follows_up(text)) && !policy)
             || (other && !elsewhere)
-            || (routed_order && !elsewhere))
-            .then(|| topic.skill.clone());
+            || (routed_order && !elsewhere);
+        // The order stays in play; the order skill the router names answers ("그럼 언제 출고돼요?"
+        // after a cancellation was declined is a tracking question).
+        let skill = match routed {
+            Some(id) if routed_order && turn.settings.skills.iter().any(|s| s == id) => id.to_owned(),
+            _ => topic.skill.clone(),
+        };
+        return stays.then_some(skill);
     }
     if elsewhere {
         return None;

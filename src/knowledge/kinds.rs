@@ -122,7 +122,7 @@ static GIVES: LazyLock<Vec<(Kind, Regex)>> = LazyLock::new(|| {
         ),
         (Kind::Place, r"마이페이지|my page|>|주문서|checkout|사이트|site|성수|seoul"),
         (Kind::Party, r"부담|저희가|받으시는 분|we pay|on you|on us|paid by|recipient"),
-        (Kind::Refusal, r"어렵|할 수 없|없습니다|않습니다|불가|can't|cannot|never|not "),
+        (Kind::Refusal, r"어렵|할 수 없|불가|can't be|cannot be|can not be|not accepted|isn't possible"),
     ]
     .into_iter()
     .map(|(kind, pattern)| (kind, Regex::new(&format!("(?i){pattern}")).expect("the kind patterns compile")))
