@@ -139,10 +139,12 @@ pub(super) async fn run(
         }
         Action::KnowledgeAnswer => {
             // The article in play answers what leans on it: a follow-up, "who pays in that case?",
-            // or a word or two ("fee?") even when the router reads them as a new question.
+            // a word or two ("fee?") or a question for a time or an amount that names nothing
+            // else ("며칠 안에 해야 돼요?"), even when the router reads them as a new question.
             let leans = plan.follow_up
                 || agent.cues.refers_back(&plan.text)
-                || plan.text.split_whitespace().count() <= SHORT_ASK;
+                || plan.text.split_whitespace().count() <= SHORT_ASK
+                || agent.knowledge.asks_only_kind(&plan.text);
             let prefer = previous.as_ref().filter(|_| leans).and_then(|t| t.article.as_deref());
             // Routed here with confidence, a question with words the articles lack still finds
             // its passage.

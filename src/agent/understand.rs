@@ -265,7 +265,7 @@ fn continued_topic(
                 .knowledge
                 .sections(text, state.locale.unwrap_or(crate::locale::Locale::Ko), None, None)
                 .first()
-                .is_some_and(|s| s.specific > 0 && s.coverage >= RESCUE);
+                .is_some_and(|s| s.specific > 0 && s.coverage >= crate::knowledge::MIN_COVERAGE);
         let stays = facet
             || (order_talk && (!elsewhere || agent.cues.follows_up(text)) && !policy)
             || (other && !elsewhere)

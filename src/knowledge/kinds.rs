@@ -31,7 +31,8 @@ pub(super) enum Kind {
 
 const KINDS: [Kind; 5] = [Kind::Amount, Kind::Time, Kind::Place, Kind::Party, Kind::Refusal];
 
-/// Words that ask for each kind, lower-cased; Korean ones may sit inside a word ("포장비는").
+/// Words that ask for each kind, lower-cased; Korean ones may sit inside a word ("얼마예요").
+#[rustfmt::skip]
 fn cues(kind: Kind) -> &'static [&'static str] {
     match kind {
         Kind::Amount => &[
@@ -40,10 +41,6 @@ fn cues(kind: Kind) -> &'static [&'static str] {
             "금액",
             "요금",
             "수수료",
-            "포장비",
-            "배송비",
-            "택배비",
-            "반품비",
             "how much",
             "cost",
             "what's the price",
@@ -133,6 +130,12 @@ static GIVES: LazyLock<Vec<(Kind, Regex)>> = LazyLock::new(|| {
 pub(super) fn asked(question: &str) -> Vec<Kind> {
     let lower = format!("{} ", question.to_lowercase());
     KINDS.into_iter().filter(|&kind| cues(kind).iter().any(|cue| lower.contains(cue))).collect()
+}
+
+/// The kind cues `question` contains.
+pub(super) fn cue_words(question: &str) -> Vec<&'static str> {
+    let lower = format!("{} ", question.to_lowercase());
+    KINDS.into_iter().flat_map(|kind| cues(kind).iter().copied()).filter(|cue| lower.contains(cue)).collect()
 }
 
 /// Whether `text` gives one of `kinds`.

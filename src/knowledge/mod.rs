@@ -312,6 +312,9 @@ impl Knowledge {
         let article = &self.articles[a];
         let terms = index::alternatives(ask, &self.synonyms);
         let title: HashSet<String> = tokens(&article.title).into_iter().collect();
+        // The words that ask for a kind of answer ("며칠 안에") count through the kind, not as
+        // words of the section.
+        let cue_tokens: HashSet<String> = kinds::cue_words(ask).into_iter().flat_map(tokens).collect();
         let specific = |section: &Section| {
             let own: HashSet<String> =
                 tokens(&format!("{} {}", section.heading.as_deref().unwrap_or_default(), section.text))
@@ -322,7 +325,7 @@ impl Knowledge {
             // the refund section specific through "환불".
             terms
                 .iter()
-                .filter(|t| !title.contains(&t.token))
+                .filter(|t| !title.contains(&t.token) && !cue_tokens.contains(&t.token))
                 .filter(|t| own.contains(&t.token) || t.alternatives.iter().any(|a| a.iter().all(|x| own.contains(x))))
                 .count()
         };
@@ -335,21 +338,48 @@ impl Knowledge {
         // A section that gives the kind of answer asked for (an amount, a time) is specific even
         // when the ask names nothing else of it, and beats one that only shares a word.
         let gives = |section: &Section| usize::from(!kinds.is_empty() && kinds::gives(&section.text, &kinds));
-        let scores: Vec<(usize, usize)> = article
+        let scores: Vec<(usize, usize, usize)> = article
             .sections
             .iter()
             .map(|s| (specific(s), in_heading(s), gives(s)))
-            .map(|(s, h, g)| (s.max(h) + 2 * g, s + g))
+            .map(|(s, h, g)| (s.max(h) + 2 * g, s + g, s.max(h)))
             .collect();
         let top = scores.iter().map(|s| s.0).max().unwrap_or(0);
+        // Only the kind of answer tells the sections apart ("며칠 안에 해야 돼요?"): the first that
+        // gives it, as an article states its main rule first.
+        let kind_only = top > 0 && scores.iter().all(|s| s.2 == 0);
         let section = if top == 0 {
             0
+        } else if kind_only {
+            scores.iter().position(|s| s.0 == top).unwrap_or(best)
         } else if scores[best].0 == top {
             best
         } else {
             scores.iter().position(|s| s.0 == top).unwrap_or(best)
         };
         Some((a, section, coverage, scores[section].1))
+    }
+
+    /// Whether `question` asks only for a kind of answer (a time, an amount, a place) and names no
+    /// topic of any article: "며칠 안에 해야 돼요?" is about whatever the conversation is about.
+    pub fn asks_only_kind(&self, question: &str) -> bool {
+        if kinds::asked(question).is_empty() {
+            return false;
+        }
+        let cue_tokens: HashSet<String> = kinds::cue_words(question).into_iter().flat_map(tokens).collect();
+        let topics: HashSet<String> = self
+            .articles
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a.title.as_str()).chain(a.sections.iter().filter_map(|s| s.heading.as_deref()))
+            })
+            .flat_map(tokens)
+            .collect();
+        let terms = index::alternatives(question, &self.synonyms);
+        terms
+            .iter()
+            .filter(|t| !cue_tokens.contains(&t.token))
+            .all(|t| !topics.contains(&t.token) && !t.alternatives.iter().any(|a| a.iter().all(|x| topics.contains(x))))
     }
 
     /// How many articles there are.
@@ -512,6 +542,16 @@ mod tests {
         let prefer = std::env::var("PREFER").ok();
         let only = std::env::var("ONLY").ok();
         println!("{:#?}", k.sections_above(&q, locale, only.as_deref(), prefer.as_deref(), bar));
+    }
+
+    #[test]
+    fn a_question_for_a_kind_of_answer_alone_names_no_topic() {
+        let k = demo();
+        assert!(k.asks_only_kind("며칠 안에 해야 돼요?"));
+        assert!(k.asks_only_kind("how long do I have?"));
+        assert!(!k.asks_only_kind("배송비 얼마예요?"));
+        assert!(!k.asks_only_kind("how much is gift wrapping?"));
+        assert!(!k.asks_only_kind("선물 포장 되나요?"));
     }
 
     #[test]
