@@ -21,6 +21,7 @@ mod names;
 mod orders;
 pub mod preview;
 mod products;
+mod routing;
 mod step;
 mod understand;
 
