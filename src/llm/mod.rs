@@ -5,7 +5,8 @@
 //! as chat messages, and what the conversation is on (the topic, the orders in play, a question
 //! the agent asked) goes into the system prompt. Besides `route_message` the model may call
 //! `lookup_order` or `cancel_order`; those are requests for the engine, which runs the order skill
-//! with its own owner checks and asks before it cancels anything. The model never sees an order.
+//! with its own owner checks and asks before it cancels anything. What the customer is told about
+//! an order comes from the order skill's reply templates, never from the model.
 //!
 //! Every call is bounded by a timeout (the client's own retries on 429 and 5xx included); any
 //! failure (timeout, HTTP error, a tool call that doesn't parse or names no known skill) is an
