@@ -4,7 +4,9 @@ use serde_json::json;
 
 use super::step::{Cx, Step};
 use super::understand::Plan;
-use super::{Agent, Confirmation, ConversationState, HandoffDecision, HandoffReason, Topic, Turn, orders, products};
+use super::{
+    Agent, Confirmation, ConversationState, HandoffDecision, HandoffReason, Pending, Topic, Turn, orders, products,
+};
 use crate::channels::ChannelKind;
 use crate::channels::FrustrationAction;
 use crate::knowledge::Answer;
@@ -53,7 +55,8 @@ fn knowledge_instead<'a>(
             let about_an_order = super::extract::order_number(text).is_some()
                 || agent.cues.ordinal(text).is_some()
                 || state.pending.is_some()
-                || plan.follow_up;
+                || plan.follow_up
+                || plan.order_number.is_some();
             let general = agent.cues.general(text)
                 && agent
                     .knowledge
@@ -111,6 +114,10 @@ pub(super) async fn run(
         Action::OrderStatus | Action::OrderCancellation => {
             // The orders in play stay in play across the order skills.
             topic.orders = previous.as_ref().map(|t| t.orders.clone()).unwrap_or_default();
+            if let Some(number) = &plan.order_number {
+                // The order the LLM pointed at is the skill's detail, as if the skill had asked.
+                state.pending = Some(Pending { skill: plan.skill.clone(), order_number: Some(number.clone()) });
+            }
             orders::run(&cx, skill.action, state, &mut topic).await
         }
         Action::Returns => {

@@ -21,6 +21,7 @@ mod names;
 mod orders;
 pub mod preview;
 mod products;
+mod routing;
 mod step;
 mod understand;
 
@@ -44,6 +45,10 @@ pub use guardrails::Guardrails;
 pub const LOW_CONFIDENCE: f32 = 0.35;
 /// Failed order lookups in a row after which a person takes over.
 pub const MAX_LOOKUP_FAILURES: u32 = 2;
+/// How many things said the conversation keeps for the LLM (three exchanges).
+pub const RECENT_LINES: usize = 6;
+/// How much of each is kept, in characters.
+pub const SAID_CHARS: usize = 400;
 
 /// Everything the agent knows; shared by every conversation.
 #[derive(Clone)]
@@ -124,6 +129,48 @@ pub struct ConversationState {
     /// Times in a row the customer asked the same thing again.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub repeats: u32,
+    /// The last things said, oldest first, at most [`RECENT_LINES`]: an LLM reads the
+    /// conversation, not the message alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<Said>,
+}
+
+impl ConversationState {
+    /// Keeps what was said in this turn: the customer's message and the agent's replies (as one).
+    fn remember(&mut self, text: &str, replies: &[String]) {
+        self.recent.push(Said::new(Speaker::Customer, text));
+        if !replies.is_empty() {
+            self.recent.push(Said::new(Speaker::Agent, &replies.join("\n")));
+        }
+        let over = self.recent.len().saturating_sub(RECENT_LINES);
+        self.recent.drain(..over);
+    }
+}
+
+/// Something said in the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Said {
+    /// Who said it.
+    pub by: Speaker,
+    /// What, cut at [`SAID_CHARS`] characters.
+    pub text: String,
+}
+
+impl Said {
+    fn new(by: Speaker, text: &str) -> Self {
+        let end = text.char_indices().nth(SAID_CHARS).map_or(text.len(), |(i, _)| i);
+        Said { by, text: text[..end].to_owned() }
+    }
+}
+
+/// Who said something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    /// The customer.
+    Customer,
+    /// The agent.
+    Agent,
 }
 
 /// What an answer was about.
@@ -358,7 +405,7 @@ impl Agent {
             replies.push(handoff_message(turn.settings, turn.customer, locale));
             trace.handoff = Some(decision);
         }
-        let replies = replies
+        let replies: Vec<String> = replies
             .into_iter()
             .map(|reply| {
                 let (clean, masked) = self.guardrails.clean(&reply, turn.settings);
@@ -366,6 +413,7 @@ impl Agent {
                 clean
             })
             .collect();
+        state.remember(turn.text, &replies);
         Outcome { replies, trace, state }
     }
 

@@ -11,7 +11,6 @@
 use super::names::names_shown;
 use super::step::Step;
 use super::{Agent, ConversationState, HandoffReason, LOW_CONFIDENCE, Trace, Turn, extract};
-use crate::llm::SkillChoice;
 use crate::router::Routing;
 use crate::skills::Action;
 
@@ -42,6 +41,8 @@ pub(super) struct Plan {
     pub follow_up: bool,
     /// How sure the router was of the skill (1 for a continued topic or an answer to a question).
     pub confidence: f32,
+    /// The order the LLM asked about through an order tool.
+    pub order_number: Option<String>,
 }
 
 /// The skills that answer the message, in the order asked; a handoff step when none does.
@@ -132,7 +133,7 @@ async fn one(
     trace: &mut Trace,
     record: bool,
 ) -> Result<Plan, Step> {
-    let routing = route(agent, turn, text, trace).await;
+    let (routing, order) = super::routing::route(agent, turn, text, state, trace).await;
     if record {
         trace.intent = routing.intent.clone();
         trace.confidence = routing.confidence;
@@ -143,7 +144,13 @@ async fn one(
         text: text.to_owned(),
         follow_up,
         confidence: if follow_up { 1.0 } else { confidence },
+        order_number: None,
     };
+    // The LLM asked about an order: its skill answers, about that order.
+    if let Some(order) = order {
+        let in_play = state.topic.as_ref().is_some_and(|t| t.orders.contains(&order.number));
+        return Ok(Plan { order_number: Some(order.number), ..plan(&order.skill, in_play) });
+    }
     // "감사합니다", "thanks, bye": a few words of thanks, whatever the router makes of them.
     if agent.cues.thanks(text)
         && text.split_whitespace().count() <= 6
@@ -286,35 +293,6 @@ fn continued_topic(
     let leans = agent.cues.follows_up(text);
     let same = routed == Some(topic.skill.as_str());
     ((leans && (short || unsure)) || (short && unsure) || (same && leans)).then(|| topic.skill.clone())
-}
-
-/// Routes with the LLM when there is one, else (or when it fails) with the embedded router.
-pub(super) async fn route(agent: &Agent, turn: &Turn<'_>, text: &str, trace: &mut Trace) -> Routing {
-    if let Some(llm) = &agent.llm {
-        let choices: Vec<SkillChoice> = turn
-            .settings
-            .skills
-            .iter()
-            .filter_map(|id| agent.catalog.get(id))
-            .map(|s| SkillChoice {
-                id: s.id.clone(),
-                description: format!("{} / {}", s.description.en, s.description.ko),
-            })
-            .collect();
-        match llm.route(text, &choices).await {
-            Ok((intent, confidence)) => {
-                trace.router = "llm".into();
-                return Routing { intent, confidence, ranked: Vec::new() };
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "LLM routing failed; using the embedded router");
-                metrics::counter!("sangdam_llm_fallbacks_total").increment(1);
-                trace.llm_error = Some(e.to_string());
-            }
-        }
-    }
-    trace.router = "embedded".into();
-    agent.router.route(text)
 }
 
 #[cfg(test)]
