@@ -256,7 +256,7 @@ async fn a_follow_up_reaches_the_model_with_the_conversation_and_the_engine_look
     let (second, more) = say(&agent, &happy, first.state.clone(), "and when will it arrive?").await;
     assert_eq!(second.trace.router, "llm");
     assert_eq!(second.trace.skill.as_deref(), Some("order_tracking"));
-    assert!(more[0].contains("Expected delivery: 2026-11-22"), "{more:?}");
+    assert!(more[0].contains("expected on 2026-11-22"), "the arrival asked about: {more:?}");
 
     let requests = bodies(&server).await;
     assert_eq!(requests.len(), 2, "one routing call a turn, no answer call for an order");
