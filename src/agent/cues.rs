@@ -144,7 +144,24 @@ impl Cues {
 
     /// Whether the message points back at what was just said ("그거", "that").
     pub fn refers_back(&self, text: &str) -> bool {
-        contains_any(text, &["그거", "그건", "그것", "그게", "그것도", "이것도", "it", "that", "those", "this"])
+        contains_any(
+            text,
+            &[
+                "그거",
+                "그건",
+                "그것",
+                "그게",
+                "그것도",
+                "이것도",
+                "it",
+                "that",
+                "those",
+                "this",
+                "them",
+                "they",
+                "these",
+            ],
+        )
     }
 
     /// Whether the customer asks for the list of their orders.

@@ -100,7 +100,8 @@ pub(super) async fn run(cx: &Cx<'_>, continued: Option<&Topic>, topic: &mut Topi
 /// Whether the ask names products of its own ("do you have anything for chapped lips?"), beyond
 /// the words of a question about one (`product_question` cues).
 fn names_products(cx: &Cx<'_>, text: &str) -> bool {
-    crate::commerce::search::query_terms(text)
+    // Words that carry a topic (no "how", "is", "one"), beyond the question and the pointing.
+    crate::knowledge::tokens(text)
         .iter()
         .any(|t| t.chars().count() >= 2 && !cx.agent.cues.product_question(t) && !cx.agent.cues.refers_back(t))
 }

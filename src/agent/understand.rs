@@ -30,6 +30,34 @@ pub(super) fn knowledge_skill(agent: &Agent, turn: &Turn<'_>) -> Option<String> 
         .cloned()
 }
 
+/// The enabled skill that searches the shop's products, if any.
+fn product_skill(agent: &Agent, turn: &Turn<'_>) -> Option<String> {
+    turn.settings
+        .skills
+        .iter()
+        .find(|id| agent.catalog.get(id).is_some_and(|s| s.action == Action::ProductSearch))
+        .cloned()
+}
+
+/// Whether the text names a product of the shop: two words of its name, or one word that only
+/// one product's name has. A shop that cannot be reached names nothing.
+async fn names_a_product(agent: &Agent, text: &str) -> bool {
+    let Ok(found) = agent.commerce.search_products(text, 5).await else {
+        return false;
+    };
+    let terms: Vec<String> =
+        crate::commerce::search::query_terms(text).into_iter().filter(|t| t.chars().count() >= 2).collect();
+    let hits: Vec<usize> = found
+        .iter()
+        .map(|p| {
+            let names = format!("{} {}", p.name_ko, p.name_en);
+            terms.iter().filter(|t| super::names::names_word(&names, t)).count()
+        })
+        .collect();
+    let best = hits.iter().copied().max().unwrap_or(0);
+    best >= 2 || (best == 1 && hits.iter().filter(|&&h| h == 1).count() == 1)
+}
+
 /// One ask and the skill that answers it.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Plan {
@@ -189,6 +217,17 @@ async fn one(
         && [last, intent].iter().all(|id| agent.catalog.get(id).is_some_and(|s| s.action.is_order()))
     {
         return Ok(plan(last, true));
+    }
+    // Not clearly understood by the router, but naming a product of the shop with a question
+    // about it ("how much is the shea butter hand cream set?", "대나무 칫솔 재고 있어요?"): the
+    // product skill answers.
+    if routing.confidence < CLEAR
+        && (agent.cues.product_question(text) || agent.cues.gift(text))
+        && let Some(products) = product_skill(agent, turn)
+        && routing.intent.as_deref() != Some(products.as_str())
+        && names_a_product(agent, text).await
+    {
+        return Ok(plan(&products, false));
     }
     // Not understood by the router, but plainly answered by an article: the knowledge answers.
     if (routing.intent.is_none() || routing.confidence < LOW_CONFIDENCE)

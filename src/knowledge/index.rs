@@ -18,11 +18,11 @@ const B: f32 = 0.75;
 /// English words that carry no topic.
 const STOP_WORDS: &[&str] = &[
     "a", "about", "again", "also", "am", "an", "and", "any", "are", "as", "at", "be", "by", "can", "could", "do",
-    "does", "even", "for", "from", "im", "it's", "like", "now", "right", "so", "still", "then", "too", "well", "get",
-    "have", "hello", "hi", "how", "i", "if", "in", "is", "it", "just", "know", "like", "long", "many", "me", "much",
-    "my", "need", "of", "ok", "on", "or", "our", "please", "really", "should", "take", "tell", "thank", "thanks",
-    "that", "the", "there", "this", "to", "us", "want", "we", "what", "when", "where", "which", "will", "with",
-    "would", "you", "your",
+    "does", "even", "for", "from", "im", "it's", "like", "now", "right", "so", "still", "then", "too", "well", "one",
+    "ones", "anyway", "was", "were", "they", "them", "those", "these", "aw", "oh", "get", "have", "hello", "hi", "how",
+    "i", "if", "in", "is", "it", "just", "know", "like", "long", "many", "me", "much", "my", "need", "of", "ok", "on",
+    "or", "our", "please", "really", "should", "take", "tell", "thank", "thanks", "that", "the", "there", "this", "to",
+    "us", "want", "we", "what", "when", "where", "which", "will", "with", "would", "you", "your",
 ];
 
 /// Korean syllable pairs that are endings or filler, not topics.
