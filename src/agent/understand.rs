@@ -18,6 +18,8 @@ use crate::skills::Action;
 const CLEAR: f32 = 0.6;
 /// An ask of at most this many words may lean on the previous answer without a cue.
 const SHORT_WORDS: usize = 3;
+/// Below this share of an ask covered, the knowledge has nothing on it.
+const NOTHING: f32 = 0.25;
 /// The share of an ask an article must cover to answer what the router did not understand.
 const RESCUE: f32 = 0.6;
 
@@ -218,10 +220,21 @@ async fn one(
     {
         return Ok(plan(last, true));
     }
-    // Not clearly understood by the router, but naming a product of the shop with a question
-    // about it ("how much is the shea butter hand cream set?", "대나무 칫솔 재고 있어요?"): the
+    // Not clearly understood by the router (or sent to a knowledge that has nothing on it), but
+    // naming a product of the shop with a question about it ("how much is the shea butter hand cream set?", "대나무 칫솔 재고 있어요?"): the
     // product skill answers.
-    if routing.confidence < CLEAR
+    let knowledge_has_nothing = || {
+        routing
+            .intent
+            .as_deref()
+            .and_then(|i| agent.catalog.get(i))
+            .is_some_and(|s| s.action == Action::KnowledgeAnswer)
+            && agent
+                .knowledge
+                .sections_above(text, state.locale.unwrap_or(crate::locale::Locale::Ko), None, None, NOTHING)
+                .is_empty()
+    };
+    if (routing.confidence < CLEAR || knowledge_has_nothing())
         && (agent.cues.product_question(text) || agent.cues.gift(text))
         && let Some(products) = product_skill(agent, turn)
         && routing.intent.as_deref() != Some(products.as_str())
