@@ -377,11 +377,18 @@ async fn helpdesk_handoff_is_tested_from_the_console() {
     browser.find_text("#sec-handoff .lang-field .hint", "Each customer gets the text in the language").await;
     press(&browser, "#save-handoff").await;
     item_done(&browser, "handoff").await;
-    let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
-    assert_eq!(
-        channel["settings"]["handoff"]["message"],
-        json!({"ko": shared, "en": "A teammate will email you. Ticket: {{ticket_id}}"})
-    );
+    // The item was already done before this save: wait for the save itself to land.
+    let written = json!({"ko": shared, "en": "A teammate will email you. Ticket: {{ticket_id}}"});
+    let mut stored = Value::Null;
+    for _ in 0..50 {
+        let (_, channel) = app.call("GET", "/v1/channels/webchat", Some(&app.admin_token), None).await;
+        stored = channel["settings"]["handoff"]["message"].clone();
+        if stored == written {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stored, written);
     scroll_to(&browser, "#sec-handoff .lang-field").await;
     browser.shot("handoff-two-languages-en").await;
 
