@@ -25,20 +25,12 @@ const RESCUE: f32 = 0.6;
 
 /// The enabled skill that answers from the knowledge articles, if any.
 pub(super) fn knowledge_skill(agent: &Agent, turn: &Turn<'_>) -> Option<String> {
-    turn.settings
-        .skills
-        .iter()
-        .find(|id| agent.catalog.get(id).is_some_and(|s| s.action == Action::KnowledgeAnswer))
-        .cloned()
+    enabled_skill(agent, turn, Action::KnowledgeAnswer)
 }
 
-/// The enabled skill that searches the shop's products, if any.
-fn product_skill(agent: &Agent, turn: &Turn<'_>) -> Option<String> {
-    turn.settings
-        .skills
-        .iter()
-        .find(|id| agent.catalog.get(id).is_some_and(|s| s.action == Action::ProductSearch))
-        .cloned()
+/// The first skill enabled on the channel with this action.
+fn enabled_skill(agent: &Agent, turn: &Turn<'_>, action: Action) -> Option<String> {
+    turn.settings.skills.iter().find(|id| agent.catalog.get(id).is_some_and(|s| s.action == action)).cloned()
 }
 
 /// Whether the text names a product of the shop: two words of its name, or one word that only
@@ -221,8 +213,8 @@ async fn one(
         return Ok(plan(last, true));
     }
     // Not clearly understood by the router (or sent to a knowledge that has nothing on it), but
-    // naming a product of the shop with a question about it ("how much is the shea butter hand cream set?", "대나무 칫솔 재고 있어요?"): the
-    // product skill answers.
+    // naming a product of the shop with a question about it ("how much is the shea butter hand
+    // cream set?", "대나무 칫솔 재고 있어요?"): the product skill answers.
     let knowledge_has_nothing = || {
         routing
             .intent
@@ -236,7 +228,7 @@ async fn one(
     };
     if (routing.confidence < CLEAR || knowledge_has_nothing())
         && (agent.cues.product_question(text) || agent.cues.gift(text))
-        && let Some(products) = product_skill(agent, turn)
+        && let Some(products) = enabled_skill(agent, turn, Action::ProductSearch)
         && routing.intent.as_deref() != Some(products.as_str())
         && names_a_product(agent, text).await
     {

@@ -102,6 +102,8 @@ pub struct Knowledge {
     index: Index,
     /// Groups of words that stand for one another in questions, lower-cased.
     synonyms: Vec<Vec<String>>,
+    /// The tokens of every title and heading: the topics the articles name.
+    topics: HashSet<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,7 +158,14 @@ impl Knowledge {
             }
         }
         let index = Index::build(&docs);
-        Self { articles, passages, index, synonyms: Vec::new() }
+        let topics = articles
+            .iter()
+            .flat_map(|a| {
+                std::iter::once(a.title.as_str()).chain(a.sections.iter().filter_map(|s| s.heading.as_deref()))
+            })
+            .flat_map(tokens)
+            .collect();
+        Self { articles, passages, index, synonyms: Vec::new(), topics }
     }
 
     fn search(&self, question: &str) -> Vec<(usize, f32)> {
@@ -367,14 +376,7 @@ impl Knowledge {
             return false;
         }
         let cue_tokens: HashSet<String> = kinds::cue_words(question).into_iter().flat_map(tokens).collect();
-        let topics: HashSet<String> = self
-            .articles
-            .iter()
-            .flat_map(|a| {
-                std::iter::once(a.title.as_str()).chain(a.sections.iter().filter_map(|s| s.heading.as_deref()))
-            })
-            .flat_map(tokens)
-            .collect();
+        let topics = &self.topics;
         let terms = index::alternatives(question, &self.synonyms);
         terms
             .iter()
